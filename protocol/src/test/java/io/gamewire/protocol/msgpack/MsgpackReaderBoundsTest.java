@@ -21,7 +21,11 @@ class MsgpackReaderBoundsTest {
 
   private static final MsgpackLimits SMALL = new MsgpackLimits(16, 16, 16, 16, 8);
 
-  /** Limits so loose that only the remaining-bytes check stands between a header and allocation. */
+  /**
+   * Limits so loose that only the remaining-bytes check stands between a header and allocation.
+   * Surefire runs with -Xmx1g, so allocating a claimed 2 GiB first would end in OutOfMemoryError
+   * rather than MalformedMessageException.
+   */
   private static final MsgpackLimits UNCAPPED =
       new MsgpackLimits(
           Integer.MAX_VALUE,
