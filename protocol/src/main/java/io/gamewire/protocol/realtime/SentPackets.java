@@ -1,0 +1,125 @@
+package io.gamewire.protocol.realtime;
+
+/**
+ * The sender's record of recent packets: when each sequence went out and whether the peer has
+ * acknowledged it. Acknowledgements arrive as ({@code ack}, {@code bitfield}) pairs in every
+ * header; each packet is reported acknowledged exactly once however many headers repeat it, and a
+ * packet that stays unacknowledged past a timeout is reported lost exactly once. Fixed-size
+ * primitive arrays indexed by sequence: nothing is allocated after construction.
+ */
+public final class SentPackets {
+  /** Receives acknowledged and lost packets. */
+  public interface Sink {
+    void acked(int seq, long sentAtNanos);
+
+    void lost(int seq, long sentAtNanos);
+  }
+
+  private static final int EMPTY = -1;
+
+  private final int mask;
+  private final int[] seqs;
+  private final long[] sentAt;
+  private int oldest = Sequence.NONE;
+  private int newest = Sequence.NONE;
+  private int outstanding;
+
+  /** Tracks up to {@code capacity} packets in flight (a power of two, at least 64). */
+  public SentPackets(int capacity) {
+    if (capacity < 64 || Integer.bitCount(capacity) != 1) {
+      throw new IllegalArgumentException("capacity must be a power of two >= 64, was " + capacity);
+    }
+    this.mask = capacity - 1;
+    this.seqs = new int[capacity];
+    this.sentAt = new long[capacity];
+    java.util.Arrays.fill(seqs, EMPTY);
+  }
+
+  /**
+   * Records that {@code seq} (the next sequence after the previous one) was sent. If the window is
+   * full, the oldest unacknowledged packet is reported lost to make room.
+   */
+  public void sent(int seq, long nowNanos, Sink sink) {
+    int slot = seq & mask;
+    if (seqs[slot] != EMPTY) {
+      int old = seqs[slot];
+      seqs[slot] = EMPTY;
+      if (--outstanding == 0) {
+        oldest = Sequence.NONE;
+      }
+      sink.lost(old, sentAt[slot]);
+    }
+    seqs[slot] = seq;
+    sentAt[slot] = nowNanos;
+    outstanding++;
+    if (oldest == Sequence.NONE) {
+      oldest = seq;
+    }
+    newest = seq;
+  }
+
+  /**
+   * Applies a header's acknowledgements. Returns how many packets were newly acknowledged. An ack
+   * for a sequence never sent (or newer than the newest sent) is ignored.
+   */
+  public int onAck(int ack, int bitfield, Sink sink) {
+    if (ack == Sequence.NONE || newest == Sequence.NONE || Sequence.isNewer(ack, newest)) {
+      return 0;
+    }
+    int n = 0;
+    n += ackOne(ack, sink);
+    int bits = bitfield;
+    while (bits != 0) {
+      int bit = 31 - Integer.numberOfLeadingZeros(bits); // highest set bit first: ack-1, ack-2...
+      bits &= ~(1 << bit);
+      int behind = AckWindow.BITS - bit;
+      n += ackOne(Sequence.add(ack, -behind), sink);
+    }
+    return n;
+  }
+
+  private int ackOne(int seq, Sink sink) {
+    int slot = seq & mask;
+    if (seqs[slot] != seq) {
+      return 0;
+    }
+    seqs[slot] = EMPTY;
+    if (--outstanding == 0) {
+      oldest = Sequence.NONE;
+    }
+    sink.acked(seq, sentAt[slot]);
+    return 1;
+  }
+
+  /**
+   * Reports every packet sent at or before {@code nowNanos - timeoutNanos} and not acked as lost.
+   */
+  public int expire(long nowNanos, long timeoutNanos, Sink sink) {
+    int n = 0;
+    while (oldest != Sequence.NONE && outstanding > 0) {
+      int slot = oldest & mask;
+      if (seqs[slot] == oldest) {
+        if (nowNanos - sentAt[slot] < timeoutNanos) {
+          break;
+        }
+        seqs[slot] = EMPTY;
+        outstanding--;
+        sink.lost(oldest, sentAt[slot]);
+        n++;
+      }
+      if (oldest == newest) {
+        break;
+      }
+      oldest = Sequence.next(oldest);
+    }
+    if (outstanding == 0) {
+      oldest = Sequence.NONE;
+    }
+    return n;
+  }
+
+  /** Packets sent and neither acknowledged nor reported lost. */
+  public int outstanding() {
+    return outstanding;
+  }
+}

@@ -1,0 +1,101 @@
+package io.gamewire.protocol.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class SentPacketsTest {
+  static final class Log implements SentPackets.Sink {
+    final List<Integer> acked = new ArrayList<>();
+    final List<Integer> lost = new ArrayList<>();
+
+    @Override
+    public void acked(int seq, long sentAtNanos) {
+      acked.add(seq);
+    }
+
+    @Override
+    public void lost(int seq, long sentAtNanos) {
+      lost.add(seq);
+    }
+  }
+
+  @Test
+  void acknowledgesEachPacketOnceHoweverOftenHeadersRepeatIt() {
+    SentPackets sent = new SentPackets(64);
+    Log log = new Log();
+    for (int s = 1; s <= 5; s++) {
+      sent.sent(s, s * 10L, log);
+    }
+    AckWindow w = new AckWindow();
+    w.record(1);
+    w.record(3);
+    w.record(4);
+    assertThat(sent.onAck(w.ack(), w.bitfield(), log)).isEqualTo(3);
+    assertThat(sent.onAck(w.ack(), w.bitfield(), log)).isZero();
+    assertThat(log.acked).containsExactlyInAnyOrder(1, 3, 4);
+    assertThat(sent.outstanding()).isEqualTo(2);
+    assertThat(sent.expire(100, 60, log)).isEqualTo(1); // 2 was sent at 20; 5 at 50 is not due
+    assertThat(log.lost).containsExactly(2);
+    assertThat(sent.expire(1000, 60, log)).isEqualTo(1);
+    assertThat(log.lost).containsExactly(2, 5);
+    assertThat(sent.expire(2000, 60, log)).isZero();
+  }
+
+  @Test
+  void ignoresAcksForSequencesNeverSent() {
+    SentPackets sent = new SentPackets(64);
+    Log log = new Log();
+    sent.sent(1, 0, log);
+    assertThat(sent.onAck(9, -1, log)).isZero();
+    assertThat(log.acked).isEmpty();
+  }
+
+  /** Sender and receiver over a lossy, reordering link: every packet ends acked or lost, once. */
+  @Property(tries = 200)
+  void everyPacketIsAckedOrLostExactlyOnce(
+      @ForAll @IntRange(min = 1, max = 65535) int start,
+      @ForAll @IntRange(min = 1, max = 2000) int count,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    SentPackets sent = new SentPackets(256);
+    AckWindow receiver = new AckWindow();
+    Log log = new Log();
+    Set<Integer> received = new HashSet<>();
+    List<Integer> inFlight = new ArrayList<>();
+    long now = 0;
+    int seq = start;
+    for (int i = 0; i < count; i++, seq = Sequence.next(seq)) {
+      now += 10;
+      sent.sent(seq, now, log);
+      if (random.nextInt(100) >= 20) {
+        inFlight.add(seq);
+      }
+      // deliver some of what is in flight, out of order
+      while (!inFlight.isEmpty() && random.nextBoolean()) {
+        int s = inFlight.remove(random.nextInt(Math.min(3, inFlight.size())));
+        if (receiver.record(s)) {
+          received.add(s);
+        }
+      }
+      if (random.nextInt(3) == 0) {
+        sent.onAck(receiver.ack(), receiver.bitfield(), log);
+      }
+      sent.expire(now, 1000, log);
+    }
+    sent.onAck(receiver.ack(), receiver.bitfield(), log);
+    sent.expire(Long.MAX_VALUE / 2, 1000, log);
+    assertThat(sent.outstanding()).isZero();
+    assertThat(log.acked.size() + log.lost.size()).isEqualTo(count);
+    assertThat(new HashSet<>(log.acked)).hasSize(log.acked.size());
+    assertThat(received).containsAll(log.acked);
+  }
+}
