@@ -1,0 +1,149 @@
+package io.gamewire.protocol.realtime;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * The receiving end of one reliable channel: delivers each message id exactly once, in order for
+ * {@link DeliveryMode#RELIABLE_ORDERED} or as it arrives for {@link
+ * DeliveryMode#RELIABLE_UNORDERED}. It keeps a window of ids starting at the oldest id not yet
+ * received; an id behind the window is a duplicate, an id beyond it is dropped (the sender resends
+ * it later), and out-of-order bodies held for ordered delivery may not exceed a byte budget.
+ */
+public final class ReliableReceiver implements AutoCloseable {
+  /** What {@link #accept} made of a message. */
+  public enum Result {
+    /** New: delivered at once (unordered) or held / delivered in order (ordered). */
+    ACCEPTED,
+    /** Already received. */
+    DUPLICATE,
+    /** Too far ahead of the window, or the hold budget is spent: dropped, the sender resends. */
+    DROPPED
+  }
+
+  private final boolean ordered;
+  private final int mask;
+  private final boolean[] received;
+  private final ByteBuf[] held;
+  private final ByteBufAllocator alloc;
+  private final int maxHeldBytes;
+  private int base;
+  private int heldBytes;
+  private long duplicates;
+  private long dropped;
+
+  /**
+   * @param window ids accepted ahead of the oldest missing one (a power of two, at most 32768)
+   * @param maxHeldBytes bytes of out-of-order messages an ordered channel may hold
+   */
+  public ReliableReceiver(DeliveryMode mode, int window, int maxHeldBytes, ByteBufAllocator alloc) {
+    if (!mode.isReliable()) {
+      throw new IllegalArgumentException(mode + " is not a reliable mode");
+    }
+    if (window < 2 || window > 0x8000 || Integer.bitCount(window) != 1) {
+      throw new IllegalArgumentException("window must be a power of two in 2..32768");
+    }
+    this.ordered = mode == DeliveryMode.RELIABLE_ORDERED;
+    this.mask = window - 1;
+    this.received = new boolean[window];
+    this.held = ordered ? new ByteBuf[window] : null;
+    this.alloc = alloc;
+    this.maxHeldBytes = maxHeldBytes;
+  }
+
+  /**
+   * Takes a message. For an unordered channel, an ACCEPTED message is the caller's to deliver now
+   * (from {@code body}, which is not retained). For an ordered channel the body is copied if it
+   * must wait; call {@link #poll} afterwards to take whatever is now deliverable in order.
+   */
+  public Result accept(int id, ByteBuf body) {
+    int ahead = MessageId.distance(id, base);
+    if (ahead >= 0x8000) {
+      duplicates++;
+      return Result.DUPLICATE; // behind the window: delivered long ago
+    }
+    if (ahead > mask) {
+      dropped++;
+      return Result.DROPPED;
+    }
+    int slot = id & mask;
+    if (received[slot]) {
+      duplicates++;
+      return Result.DUPLICATE;
+    }
+    if (ordered) {
+      int n = body.readableBytes();
+      if (ahead != 0 && heldBytes + n > maxHeldBytes) {
+        dropped++;
+        return Result.DROPPED;
+      }
+      ByteBuf copy = alloc.buffer(n, n);
+      copy.writeBytes(body, body.readerIndex(), n);
+      held[slot] = copy;
+      heldBytes += n;
+      received[slot] = true;
+      return Result.ACCEPTED;
+    }
+    received[slot] = true;
+    advanceUnordered();
+    return Result.ACCEPTED;
+  }
+
+  private void advanceUnordered() {
+    while (received[base & mask]) {
+      received[base & mask] = false;
+      base = MessageId.next(base);
+    }
+  }
+
+  /**
+   * Ordered channels: the next message in order if it has arrived (the caller owns and releases
+   * it), else null. Unordered channels: always null.
+   */
+  public ByteBuf poll() {
+    if (!ordered) {
+      return null;
+    }
+    int slot = base & mask;
+    if (!received[slot]) {
+      return null;
+    }
+    ByteBuf b = held[slot];
+    held[slot] = null;
+    received[slot] = false;
+    heldBytes -= b.readableBytes();
+    base = MessageId.next(base);
+    return b;
+  }
+
+  /** The oldest id not yet received (delivered, for ordered channels). */
+  public int nextExpected() {
+    return base;
+  }
+
+  public int heldBytes() {
+    return heldBytes;
+  }
+
+  public long duplicates() {
+    return duplicates;
+  }
+
+  public long dropped() {
+    return dropped;
+  }
+
+  /** Releases held messages. */
+  @Override
+  public void close() {
+    if (held != null) {
+      for (int i = 0; i < held.length; i++) {
+        if (held[i] != null) {
+          held[i].release();
+          held[i] = null;
+        }
+      }
+    }
+    heldBytes = 0;
+  }
+}
