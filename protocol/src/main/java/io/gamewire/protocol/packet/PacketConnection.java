@@ -584,7 +584,7 @@ public final class PacketConnection implements AutoCloseable {
       } else {
         Map<Object, Object> request = readPingMap(body);
         if (request != null) {
-          writeInternal(PacketIds.PING_REPLY, pingReplyFor(request));
+          answerPing(request);
         }
       }
     } else {
@@ -606,6 +606,20 @@ public final class PacketConnection implements AutoCloseable {
           close(CloseReasons.PING_COMPLETE);
         }
       }
+    }
+  }
+
+  /**
+   * Writes the ping reply. It echoes the request, so a request that fits the maximum frame length
+   * can make a reply that does not; the encoder then refuses it (writing nothing), and the peer's
+   * bytes must end in a close, not an exception out of {@link #handleData}.
+   */
+  private void answerPing(Map<Object, Object> request) {
+    try {
+      writeInternal(PacketIds.PING_REPLY, pingReplyFor(request));
+    } catch (IllegalArgumentException e) {
+      closeWithDetail(
+          CloseReasons.INVALID_PING_PACKET, "cannot answer the ping: " + e.getMessage());
     }
   }
 

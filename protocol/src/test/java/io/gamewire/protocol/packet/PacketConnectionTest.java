@@ -248,6 +248,42 @@ class PacketConnectionTest {
   }
 
   @Test
+  void pingRequestTooLargeToEchoClosesInsteadOfThrowing() {
+    // The reply carries the request as oldmsg, so a request that fits the maximum frame length
+    // can make a reply that does not. Found by reading the code while writing the fuzz target;
+    // the same input is in the corpus as ping-request-too-large-to-echo.
+    PacketConfig config = PacketConfig.builder().maxFrameBytes(1024).compression(false).build();
+    Recorder events = new Recorder();
+    PacketConnection server =
+        PacketConnection.server(config, chatRegistry(), List.of(), null, Pair.ALLOC, events, 0);
+    server.start(0);
+    server.pollOutput().release();
+    server.handleData(
+        0,
+        Unpooled.wrappedBuffer(Hex.parse("00000015 00000002 0000 81 a8 \"conntype\" a4 \"ping\"")));
+    Map<Object, Object> request = new java.util.LinkedHashMap<>();
+    request.put("time", 1.7e9);
+    request.put("pad", "x".repeat(990));
+    ByteBuf frame = Pair.ALLOC.buffer();
+    try (FrameEncoder encoder = new FrameEncoder(Pair.ALLOC, 1024, false, 8192, 6)) {
+      encoder.encode(frame, PacketIds.PING_REQUEST, PacketCodec.map(), request);
+    }
+    assertThat(frame.readableBytes()).isLessThanOrEqualTo(4 + 1024);
+
+    server.handleData(0, frame);
+
+    assertThat(events.closeReason).isEqualTo(CloseReasons.INVALID_PING_PACKET);
+    assertThat(server.closeDetail()).contains("maximum");
+    ByteBuf out = server.pollOutput();
+    assertThat(Hex.format(io.netty.buffer.ByteBufUtil.getBytes(out)))
+        .isEqualTo(
+            Hex.format(
+                Hex.parse("00000020 00000010 0000 81 a6 \"reason\" b1 \"invalidpingpacket\"")));
+    out.release();
+    server.close();
+  }
+
+  @Test
   void otherPacketOnPingConnectionClosesWithInvalidPingPacket() {
     Recorder events = new Recorder();
     PacketConnection server =
