@@ -20,7 +20,7 @@ class TcpPeersSmokeTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   @ParameterizedTest
-  @ValueSource(strings = {"raw-nio", "kryonet", "gamewire"})
+  @ValueSource(strings = {"raw-nio", "kryonet"})
   void completesPingPongAndOneWayThenReleasesItsThreads(String name) throws Exception {
     Set<Thread> before = liveThreads();
     Histogram rtt = new Histogram(3);
@@ -39,7 +39,7 @@ class TcpPeersSmokeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"raw-nio", "kryonet", "gamewire"})
+  @ValueSource(strings = {"raw-nio", "kryonet"})
   void closeIsIdempotent(String name) throws Exception {
     TcpPeer peer = TcpHarness.PEERS.get(name).create(TIMEOUT, 32);
     peer.start();
@@ -75,7 +75,7 @@ class TcpPeersSmokeTest {
     assertThat(written).hasSize(2).allSatisfy(p -> assertThat(p).isRegularFile());
     String json = Files.readString(out.resolve("tcp-latest.json"));
     assertThat(json)
-        .contains("\"peer\": \"raw-nio\"", "\"peer\": \"kryonet\"", "\"peer\": \"gamewire\"")
+        .contains("\"peer\": \"raw-nio\"", "\"peer\": \"kryonet\"")
         .contains("\"rttP50Micros\"", "\"rttP99Micros\"", "\"rttP999Micros\"")
         .contains("\"messagesPerSecond\"", "\"javaVersion\"", "\"cores\"", "\"timestamp\"");
     assertThat(TcpHarness.table(report)).contains("raw-nio", "kryonet");
