@@ -5,9 +5,10 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings of a packet connection, with peng3dnet-compatible defaults: frames up to 1 MiB, zlib
- * level 6 for bodies over 8192 bytes, strict registry sync, a 10 s handshake timeout and no idle
- * timeout. Validated when built.
+ * Settings of a packet connection. Defaults: frames up to 1 MiB, zlib level 6 for bodies over 8192
+ * bytes (peng3dnet's compression), strict registry sync (a client refuses a server whose packet
+ * names or ids differ; {@link RegistrySync#ADOPT_IDS} is peng3dnet's own auto-sync), a 10 s
+ * handshake timeout and no idle timeout. Validated when built.
  */
 public record PacketConfig(
     int maxFrameBytes,

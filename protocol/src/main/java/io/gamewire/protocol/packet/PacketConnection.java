@@ -627,9 +627,14 @@ public final class PacketConnection implements AutoCloseable {
     Map<Object, Object> reply = new LinkedHashMap<>();
     reply.put("oldmsg", request);
     if (pingResponder != null) {
-      Map<?, ?> extra = pingResponder.apply(this, request);
-      if (extra != null) {
-        reply.putAll(extra);
+      try {
+        Map<?, ?> extra = pingResponder.apply(this, request);
+        if (extra != null) {
+          reply.putAll(extra);
+        }
+      } catch (RuntimeException e) {
+        // The application's ping data failed: answer with the protocol's part only.
+        log.warn("the ping responder failed; answering without its data", e);
       }
     }
     Map<Object, Object> version = new LinkedHashMap<>();

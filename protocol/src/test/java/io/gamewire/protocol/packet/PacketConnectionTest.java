@@ -232,6 +232,27 @@ class PacketConnectionTest {
   }
 
   @Test
+  void failingPingResponderStillGetsTheClientAnAnswer() {
+    PacketConnection.PingResponder broken =
+        (conn, req) -> {
+          throw new IllegalStateException("database down");
+        };
+    try (Pair p =
+        new Pair(
+                chatRegistry(),
+                null,
+                PacketConfig.DEFAULT,
+                PacketConfig.DEFAULT,
+                ConnectionType.PING,
+                List.of(),
+                broken)
+            .start()) {
+      assertThat(p.clientEvents.ping).isNotNull();
+      assertThat(p.clientEvents.ping.data()).containsKey("peng3dnet").doesNotContainKey("users");
+    }
+  }
+
+  @Test
   void pingReplyArrivingAtServerClosesWithInvalidSide() {
     Recorder events = new Recorder();
     PacketConnection server =

@@ -20,7 +20,6 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.ReadTimeoutException;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -119,6 +118,7 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   private PacketConnection protocol;
   private boolean inRead;
   private boolean flushScheduled;
+  private boolean closing;
   private ScheduledFuture<?> timer;
   private long timerDeadline = Long.MAX_VALUE;
   private final Runnable flushTask = this::flushNow;
@@ -228,8 +228,6 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (isTlsFailure(cause)) {
       failTransport(CloseReasons.TLS_FAILED, "TLS failed: " + rootMessage(cause));
-    } else if (cause instanceof ReadTimeoutException) {
-      failTransport(CloseReasons.IDLE_TIMEOUT, "read timed out");
     } else {
       log.debug("connection {} failed", id, cause);
       failTransport(CloseReasons.IO_ERROR, rootMessage(cause));
@@ -269,7 +267,16 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   private void after() {
     publish();
     ByteBuf out = protocol.pollOutput();
+    if (closing) {
+      // The close is under way (closeconn flushing, or the socket already shut): nothing more to
+      // do.
+      if (out != null) {
+        out.release();
+      }
+      return;
+    }
     if (protocol.isCloseRequested()) {
+      closing = true;
       cancelTimer();
       if (out != null) {
         channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
@@ -282,6 +289,7 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (protocol.isClosed()) {
+      closing = true;
       if (out != null) {
         out.release();
       }
@@ -453,7 +461,15 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   }
 
   private <T> void sendOnLoop(PacketType<T> type, T body) {
-    boolean sent = protocol.send(type, body);
+    boolean sent;
+    try {
+      sent = protocol.send(type, body);
+    } catch (RuntimeException e) {
+      // A mistake only the I/O thread can see (a frame over the maximum, a packet the server does
+      // not know): the caller's thread has moved on, so say it loudly here.
+      log.warn("connection {}: cannot send {}: {}", id, type.name(), e.getMessage());
+      return;
+    }
     if (protocol.isCloseRequested() || protocol.isClosed()) {
       after();
       return;
