@@ -55,7 +55,11 @@ public interface Connection {
   /** Bytes and packets in and out so far, with per-minute averages. */
   TrafficSnapshot traffic();
 
-  /** Whether the socket's write buffer is below its high water mark. */
+  /**
+   * Whether the socket's write buffer is below its high water mark and the sends queued from other
+   * threads for the I/O thread are few. A thread that sends in a tight loop should wait while this
+   * is false, or it may exceed the connection's write budget.
+   */
   boolean isWritable();
 
   /** The reason it closed with, or null while open. */

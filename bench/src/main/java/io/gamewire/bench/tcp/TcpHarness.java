@@ -46,6 +46,7 @@ public final class TcpHarness {
     Map<String, PeerFactory> peers = new LinkedHashMap<>();
     peers.put("raw-nio", (timeout, maxPayload) -> new RawSocketPeer(timeout));
     peers.put("kryonet", KryoNetTcpPeer::new);
+    peers.put("gamewire", (timeout, maxPayload) -> new GamewireTcpPeer(timeout));
     return java.util.Collections.unmodifiableMap(peers);
   }
 

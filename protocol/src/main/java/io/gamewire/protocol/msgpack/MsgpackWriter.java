@@ -31,10 +31,17 @@ public final class MsgpackWriter {
 
   private static final int STAGING_BYTES = 8 * 1024;
 
+  /**
+   * Strings up to this many chars are encoded to UTF-8 here, into a reused array. msgpack-core
+   * encodes short strings with {@code String.getBytes}, one new array per string.
+   */
+  static final int REUSED_UTF8_MAX_CHARS = 512;
+
   private final FloatFormat floats;
   private final ByteBufOutput output = new ByteBufOutput();
   private final MessagePacker packer;
   private int nesting;
+  private byte[] utf8 = new byte[0];
 
   /** A writer that encodes floating-point numbers as float64. */
   public MsgpackWriter() {
@@ -109,11 +116,58 @@ public final class MsgpackWriter {
   public MsgpackWriter writeString(String value) {
     Objects.requireNonNull(value, "value (use writeNil() for null)");
     try {
-      packer().packString(value);
+      MessagePacker p = packer();
+      if (value.length() <= REUSED_UTF8_MAX_CHARS) {
+        int length = encodeUtf8(value);
+        p.packRawStringHeader(length).writePayload(utf8, 0, length);
+      } else {
+        p.packString(value);
+      }
     } catch (IOException e) {
       throw cannotHappen(e);
     }
     return this;
+  }
+
+  /**
+   * Encodes {@code s} into {@link #utf8} exactly as {@code s.getBytes(UTF_8)} would (an unpaired
+   * surrogate becomes {@code '?'}) and returns the byte count.
+   */
+  private int encodeUtf8(String s) {
+    int chars = s.length();
+    if (utf8.length < 3 * chars) { // no char needs more than 3 bytes; a pair needs 4 for 2 chars
+      utf8 = new byte[Math.max(64, 3 * chars)];
+    }
+    byte[] b = utf8;
+    int n = 0;
+    for (int i = 0; i < chars; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        b[n++] = (byte) c;
+      } else if (c < 0x800) {
+        b[n++] = (byte) (0xC0 | (c >> 6));
+        b[n++] = (byte) (0x80 | (c & 0x3F));
+      } else if (Character.isSurrogate(c)) {
+        char low;
+        if (Character.isHighSurrogate(c)
+            && i + 1 < chars
+            && Character.isLowSurrogate(low = s.charAt(i + 1))) {
+          int cp = Character.toCodePoint(c, low);
+          b[n++] = (byte) (0xF0 | (cp >> 18));
+          b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+          b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+          b[n++] = (byte) (0x80 | (cp & 0x3F));
+          i++;
+        } else {
+          b[n++] = (byte) '?';
+        }
+      } else {
+        b[n++] = (byte) (0xE0 | (c >> 12));
+        b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+        b[n++] = (byte) (0x80 | (c & 0x3F));
+      }
+    }
+    return n;
   }
 
   /** Writes a string whose UTF-8 encoding the caller already holds, such as a record key. */

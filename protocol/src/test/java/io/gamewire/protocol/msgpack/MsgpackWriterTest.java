@@ -220,4 +220,34 @@ class MsgpackWriterTest {
   void toBytesEncodesOneValue() {
     assertThat(MsgpackWriter.toBytes(List.of(1, true))).isEqualTo(bytes("92 01 c3"));
   }
+
+  @Test
+  void encodesStringsLikeStringGetBytesIncludingUnpairedSurrogates() {
+    java.util.Random random = new java.util.Random(20261123L);
+    char[] alphabet = {
+      'a', '~', 'é', 'ߐ', 'ࠀ', '€', '\uFFFF', '\uD83D', '\uDE00', '\uDBFF', '\uDC00'
+    };
+    MsgpackWriter writer = new MsgpackWriter();
+    for (int round = 0; round < 2000; round++) {
+      int length = random.nextInt(round % 10 == 0 ? 700 : 40);
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < length; i++) {
+        text.append(alphabet[random.nextInt(alphabet.length)]);
+      }
+      String s = text.toString();
+      ByteBuf mine = Unpooled.buffer();
+      ByteBuf reference = Unpooled.buffer();
+      try {
+        writer.reset(mine).writeString(s).flush();
+        byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        new MsgpackWriter().reset(reference).writeUtf8String(utf8).flush();
+        assertThat(ByteBufUtil.getBytes(mine))
+            .as("string %s", s)
+            .isEqualTo(ByteBufUtil.getBytes(reference));
+      } finally {
+        mine.release();
+        reference.release();
+      }
+    }
+  }
 }

@@ -20,11 +20,14 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.internal.PlatformDependent;
 import java.net.SocketAddress;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -47,6 +50,21 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   private static final int EVENTS_HIGH_WATER = 4096;
 
   private static final int EVENTS_LOW_WATER = 1024;
+
+  /**
+   * Sends queued from other threads that one turn of the event loop encodes before it flushes and
+   * lets other channels run; the rest wait for the next turn.
+   */
+  private static final int SEND_BATCH = 1024;
+
+  /**
+   * Sends queued from other threads beyond which {@link #isWritable()} reports false, so that a
+   * sender that watches it cannot run arbitrarily far ahead of the I/O thread.
+   */
+  private static final int QUEUED_SENDS_HIGH_WATER = 8192;
+
+  /** Encoded bytes that are written out at once rather than held for the end of the turn. */
+  private static final int WRITE_THRESHOLD_BYTES = 64 * 1024;
 
   /** Time a closing connection gets to flush its {@code closeconn} before the socket is cut. */
   private static final long CLOSE_FLUSH_MILLIS = 2000;
@@ -122,6 +140,16 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   private ScheduledFuture<?> timer;
   private long timerDeadline = Long.MAX_VALUE;
   private final Runnable flushTask = this::flushNow;
+  private final Runnable drainTask = this::drainQueuedSends;
+
+  /** Sends from other threads, in call order, waiting for the event loop. */
+  private final Queue<QueuedSend> queuedSends = PlatformDependent.newMpscQueue();
+
+  /** Sends added to {@link #queuedSends} and not yet taken; the drain task runs while positive. */
+  private final AtomicInteger queuedSendCount = new AtomicInteger();
+
+  private record QueuedSend(PacketType<Object> type, Object body) {}
+
   private final Runnable timerTask = this::onTimer;
 
   // Published copies for other threads.
@@ -437,17 +465,62 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public <T> boolean send(PacketType<T> type, T body) {
     protocol.checkSendable(type, body);
     if (stateView == ConnectionState.CLOSED) {
       return false;
     }
     if (loop.inEventLoop()) {
+      drainQueuedSends(Integer.MAX_VALUE); // keep the order of earlier sends from other threads
       sendOnLoop(type, body);
     } else {
-      loop.execute(() -> sendOnLoop(type, body));
+      // One queue per connection and one drain task per batch, instead of one event-loop task
+      // (and possibly one wake-up) per packet.
+      queuedSends.add(new QueuedSend((PacketType<Object>) type, body));
+      if (queuedSendCount.getAndIncrement() == 0) {
+        loop.execute(drainTask);
+      }
     }
     return true;
+  }
+
+  /** Encodes up to {@link #SEND_BATCH} queued sends, writes them, and comes back for the rest. */
+  private void drainQueuedSends() {
+    drainQueuedSends(SEND_BATCH);
+    if (protocol != null) {
+      after();
+    }
+  }
+
+  /**
+   * Encodes up to {@code max} sends queued by other threads. While sends remain queued, exactly one
+   * drain task is scheduled; this method reschedules it when it stops early.
+   */
+  private void drainQueuedSends(int max) {
+    int taken = 0;
+    while (queuedSendCount.get() > 0) {
+      if (taken == max) {
+        loop.execute(drainTask);
+        return;
+      }
+      QueuedSend s = queuedSends.poll();
+      if (s == null) {
+        // Counted but not yet linked in by its producer: that producer saw a positive count, so
+        // the drain task is ours to reschedule.
+        loop.execute(drainTask);
+        return;
+      }
+      taken++;
+      try {
+        encodeOnLoop(s.type(), s.body());
+      } catch (RuntimeException e) {
+        log.warn("could not send {} on {}", s.type().name(), this, e);
+      }
+      if (queuedSendCount.decrementAndGet() == 0) {
+        return;
+      }
+    }
   }
 
   @Override
@@ -461,6 +534,20 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   }
 
   private <T> void sendOnLoop(PacketType<T> type, T body) {
+    if (!encodeOnLoop(type, body) || inRead) {
+      return; // closed, or channelReadComplete flushes
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      loop.execute(flushTask);
+    }
+  }
+
+  /**
+   * Encodes one packet into the pending output; writes the output early if it has grown large.
+   * Returns false if the connection is closing or closed.
+   */
+  private <T> boolean encodeOnLoop(PacketType<T> type, T body) {
     boolean sent;
     try {
       sent = protocol.send(type, body);
@@ -468,22 +555,19 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
       // A mistake only the I/O thread can see (a frame over the maximum, a packet the server does
       // not know): the caller's thread has moved on, so say it loudly here.
       log.warn("connection {}: cannot send {}: {}", id, type.name(), e.getMessage());
-      return;
+      return !protocol.isClosed();
     }
     if (protocol.isCloseRequested() || protocol.isClosed()) {
       after();
-      return;
+      return false;
     }
     if (sent && settings.wantsSendEvents()) {
       post(() -> settings.events().sent(this, type, body));
     }
-    if (inRead) {
-      return; // channelReadComplete flushes
+    if (protocol.pendingOutputBytes() >= WRITE_THRESHOLD_BYTES) {
+      after();
     }
-    if (!flushScheduled) {
-      flushScheduled = true;
-      loop.execute(flushTask);
-    }
+    return true;
   }
 
   private void flushNow() {
@@ -506,6 +590,7 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   }
 
   private void closeOnLoop(String reason) {
+    drainQueuedSends(Integer.MAX_VALUE); // what was sent before close goes out before closeconn
     if (!protocol.isClosed()) {
       protocol.close(reason);
       after();
@@ -539,6 +624,7 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
 
   private void onLoop(Runnable r) {
     if (loop.inEventLoop()) {
+      drainQueuedSends(Integer.MAX_VALUE);
       r.run();
       publish();
     } else {
@@ -546,6 +632,7 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
       loop.execute(
           () -> {
             try {
+              drainQueuedSends(Integer.MAX_VALUE); // earlier sends see the state they were sent in
               r.run();
               publish();
               done.complete(null);
@@ -578,7 +665,9 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public boolean isWritable() {
-    return channel != null && channel.isWritable();
+    return channel != null
+        && channel.isWritable()
+        && queuedSendCount.get() < QUEUED_SENDS_HIGH_WATER;
   }
 
   @Override

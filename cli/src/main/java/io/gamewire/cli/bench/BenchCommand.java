@@ -1,0 +1,11 @@
+package io.gamewire.cli.bench;
+
+import picocli.CommandLine.Command;
+
+/** {@code gamewire bench}: Gamewire's side of the benchmarks in the bench module. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measure Gamewire on this machine.",
+    subcommands = {TcpBenchCommand.class})
+public final class BenchCommand {}
