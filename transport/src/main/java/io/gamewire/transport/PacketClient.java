@@ -387,20 +387,30 @@ public final class PacketClient implements AutoCloseable {
               new ChannelConnection.Events() {});
       return client.connection.pingFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new SocketTimeoutException(
-          "no ping reply from "
-              + Addresses.format(address)
-              + " within "
-              + timeout.toMillis()
-              + " ms");
+      throw noPingReply(address, timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while pinging " + Addresses.format(address), e);
     } catch (ExecutionException e) {
+      // The handshake timeout equals the ping timeout and usually fires first: a silent server
+      // is a timeout either way, and should read as one.
+      if (e.getCause() instanceof HandshakeFailedException hf
+          && CloseReasons.HANDSHAKE_TIMEOUT.equals(hf.reason())) {
+        throw noPingReply(address, timeout);
+      }
       throw asIoException(e.getCause());
     } finally {
       client.close(CloseReasons.PING_COMPLETE);
     }
+  }
+
+  private static SocketTimeoutException noPingReply(InetSocketAddress address, Duration timeout) {
+    return new SocketTimeoutException(
+        "no ping reply from "
+            + Addresses.format(address)
+            + " within "
+            + timeout.toMillis()
+            + " ms");
   }
 
   /** Configures a {@link PacketClient}; every setting has a safe default. */

@@ -10,7 +10,9 @@ import io.gamewire.protocol.packet.PacketCodec;
 import io.gamewire.protocol.packet.PacketRegistry;
 import io.gamewire.protocol.packet.PingReply;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +154,17 @@ class PacketLoopbackTest {
         .hasMessage("connection refused by 127.0.0.1:" + port);
     assertThatThrownBy(() -> PacketClient.ping("127.0.0.1:" + port, Duration.ofSeconds(2)))
         .isInstanceOf(ConnectException.class);
+  }
+
+  @Test
+  void pingOfAServerThatNeverAnswersIsATimeoutNamingTheAddress() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      String address = "127.0.0.1:" + silent.getLocalPort();
+      // The kernel completes the TCP handshake from the backlog; nothing ever answers.
+      assertThatThrownBy(() -> PacketClient.ping(address, Duration.ofMillis(300)))
+          .isInstanceOf(SocketTimeoutException.class)
+          .hasMessage("no ping reply from " + address + " within 300 ms");
+    }
   }
 
   @Test
