@@ -116,6 +116,18 @@ public final class ReliableReceiver implements AutoCloseable {
     return b;
   }
 
+  /**
+   * Whether {@code id} has arrived already (delivered, or held for ordered delivery), so that a
+   * late resent fragment of it can be dropped before reassembly.
+   */
+  public boolean hasReceived(int id) {
+    int ahead = MessageId.distance(id, base);
+    if (ahead >= 0x8000) {
+      return true;
+    }
+    return ahead <= mask && received[id & mask];
+  }
+
   /** The oldest id not yet received (delivered, for ordered channels). */
   public int nextExpected() {
     return base;

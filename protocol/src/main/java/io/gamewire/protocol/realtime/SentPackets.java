@@ -118,6 +118,22 @@ public final class SentPackets {
     return n;
   }
 
+  /** When the oldest packet still outstanding was sent, or {@link Long#MAX_VALUE} if none is. */
+  public long oldestOutstandingSentAtNanos() {
+    if (outstanding == 0 || oldest == Sequence.NONE) {
+      return Long.MAX_VALUE;
+    }
+    for (int s = oldest; ; s = Sequence.next(s)) {
+      int slot = s & mask;
+      if (seqs[slot] == s) {
+        return sentAt[slot];
+      }
+      if (s == newest) {
+        return Long.MAX_VALUE;
+      }
+    }
+  }
+
   /** Packets sent and neither acknowledged nor reported lost. */
   public int outstanding() {
     return outstanding;

@@ -1,0 +1,913 @@
+package io.gamewire.protocol.realtime;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The established state of one realtime connection (docs/PROTOCOL.md sections 4 to 6), sans-I/O:
+ * datagrams and time go in through {@code handle…}, datagrams come out of {@link #pollDatagram}.
+ *
+ * <p><b>Sending.</b> {@link #send} copies a message into its channel's queue. Each {@link
+ * #pollDatagram} packs as many records as fit in the MTU (and at most {@code
+ * maxMessagesPerDatagram}), channel by channel: reliable fragments whose retransmit timeout ran
+ * out, then new messages. Reliable messages stay in a per-channel ring indexed by message id until
+ * every fragment has ridden in an acknowledged packet; at most {@code reliableWindow} ids are in
+ * flight.
+ *
+ * <p><b>The ack ledger.</b> What each packet carried is kept in primitive arrays indexed by {@code
+ * sequence & (PACKETS_TRACKED - 1)}, like {@link SentPackets}: per slot a count, and per record
+ * {@code channel << 16 | message id} and the fragment index. An acknowledgement walks the slot and
+ * finds each message in its channel's ring by id, so acking allocates nothing.
+ *
+ * <p><b>Flush policy.</b> Payload datagrams go out whenever something is due and the congestion
+ * controller's byte budget allows a full datagram; the caller decides how often to poll (once per
+ * tick). Without payload, a KEEPALIVE goes out when nothing was sent for the keepalive interval or
+ * when a received payload has waited for an ack longer than the current send interval.
+ *
+ * <p><b>Callbacks.</b> Every message sent with callbacks gets exactly one of them: {@code onAcked}
+ * when the first packets carrying all its fragments are acknowledged; {@code onTimedOut} when an
+ * unreliable message's packet is declared lost (or it waited unsent past the unreliable timeout),
+ * when a reliable message is given up, or when the connection closes before it was acknowledged.
+ *
+ * <p>Bytes from the wire never throw out of {@link #handleDatagram}; bad datagrams are counted and
+ * dropped. Not thread-safe: one event loop drives it.
+ */
+public final class RealtimeConnection implements AutoCloseable {
+  /** Library reason: the application closed the connection. */
+  public static final int REASON_CLOSED = 1;
+
+  /** Library reason: nothing valid arrived within the timeout. */
+  public static final int REASON_TIMEOUT = 2;
+
+  /** Library reason: a reliable message was not acknowledged within the give-up time. */
+  public static final int REASON_RELIABLE_FAILED = 3;
+
+  /** Library reason: the peer broke the protocol. */
+  public static final int REASON_PROTOCOL_ERROR = 4;
+
+  /** Reason codes from here up are the application's. */
+  public static final int FIRST_APPLICATION_REASON = 1000;
+
+  public static final int MAX_DISCONNECT_TEXT_BYTES = 64;
+  public static final int DISCONNECT_COPIES = 3;
+
+  /** Packets whose contents the ledger remembers; older unacknowledged ones count as lost. */
+  static final int PACKETS_TRACKED = 512;
+
+  /** Receives messages and the end of the connection. */
+  public interface Listener {
+    /** A message; {@code message} is valid during the call only. */
+    void onMessage(int channel, ByteBuf message);
+
+    default void onDisconnected(int reasonCode, String text, boolean byPeer) {}
+  }
+
+  /** Per-message delivery callbacks; exactly one of them runs. */
+  public interface MessageCallbacks {
+    default void onAcked() {}
+
+    default void onTimedOut() {}
+  }
+
+  private static final long NEVER = Long.MIN_VALUE;
+
+  /** A message on its way out. */
+  private static final class Pending {
+    ByteBuf data;
+    int id;
+    int fragmentCount;
+    MessageCallbacks callbacks;
+    long queuedAt;
+    long firstSentAt = NEVER;
+    int nextFragment; // unreliable: next fragment to send
+    int fragmentsAcked;
+    boolean[] acked; // reliable only
+    long[] sentAt; // reliable only; NEVER = not sent yet
+  }
+
+  private final class Channel {
+    final int id;
+    final DeliveryMode mode;
+    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    final Pending[] ring; // reliable: in flight by id; unreliable: sent, awaiting outcome
+    int nextId;
+    int oldestId; // reliable: oldest id not yet acknowledged (== nextId when none)
+    int ringCount;
+    final ReliableReceiver reliableIn;
+    final SequencedReceiver sequencedIn;
+
+    Channel(int id, DeliveryMode mode) {
+      this.id = id;
+      this.mode = mode;
+      this.ring = new Pending[config.reliableWindow()];
+      this.reliableIn =
+          mode.isReliable()
+              ? new ReliableReceiver(
+                  mode, config.reliableWindow(), 4 * config.maxMessageBytes(), alloc)
+              : null;
+      this.sequencedIn = mode == DeliveryMode.UNRELIABLE_SEQUENCED ? new SequencedReceiver() : null;
+    }
+
+    int mask() {
+      return ring.length - 1;
+    }
+
+    int queued() {
+      return waiting.size() + ringCount;
+    }
+  }
+
+  private final RealtimeConfig config;
+  private final int token;
+  private final ByteBufAllocator alloc;
+  private final Listener listener;
+  private final Fragmenter fragmenter;
+  private final FragmentAssembler assembler;
+  private final CongestionController congestion;
+  private final SentPackets sentPackets = new SentPackets(PACKETS_TRACKED);
+  private final AckWindow received = new AckWindow();
+  private final MessageFormat.Cursor cursor = new MessageFormat.Cursor();
+  private final Channel[] channelById = new Channel[MessageFormat.MAX_CHANNEL + 1];
+  private final Channel[] channels;
+
+  // The ledger: what each tracked packet carried.
+  private final int perPacket;
+  private final int[] ledgerCount = new int[PACKETS_TRACKED];
+  private final int[] ledgerBytes = new int[PACKETS_TRACKED];
+  private final int[] ledgerKey;
+  private final int[] ledgerFragment;
+  private final int[] packingKey;
+  private final int[] packingFragment;
+  private final SentPackets.Sink sink = new LedgerSink();
+  private long sinkNow;
+
+  private int sequence = Sequence.NONE;
+  private long lastSendAt;
+  private long lastNow; // the latest time any call brought in
+  private long lastReceiveAt;
+  private boolean ackOwed;
+  private long ackOwedSince;
+
+  private boolean closed;
+  private int disconnectsLeft;
+  private int disconnectCode;
+  private byte[] disconnectText;
+
+  private long bytesIn;
+  private long packetsIn;
+  private long duplicates;
+  private long malformed;
+  private long wrongToken;
+  private long rejectedDatagrams;
+  private long messagesDelivered;
+
+  public RealtimeConnection(
+      RealtimeConfig config, int token, long nowNanos, ByteBufAllocator alloc, Listener listener) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.alloc = Objects.requireNonNull(alloc, "alloc");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.token = token;
+    this.fragmenter =
+        new Fragmenter(config.maxMessageBytes(), Fragmenter.fragmentBytesFor(config.mtuBytes()));
+    this.assembler =
+        new FragmentAssembler(
+            config.maxMessageBytes(),
+            Math.max(FragmentAssembler.DEFAULT_MAX_BYTES_IN_FLIGHT, 4 * config.maxMessageBytes()),
+            FragmentAssembler.DEFAULT_MAX_MESSAGES_IN_FLIGHT,
+            FragmentAssembler.DEFAULT_INCOMPLETE_TIMEOUT_NANOS,
+            alloc);
+    this.congestion = new CongestionController(config.congestion(), nowNanos);
+    this.channels = new Channel[config.channels().size()];
+    int i = 0;
+    for (Map.Entry<Integer, DeliveryMode> e :
+        new java.util.TreeMap<>(config.channels()).entrySet()) {
+      Channel c = new Channel(e.getKey(), e.getValue());
+      channels[i++] = c;
+      channelById[c.id] = c;
+    }
+    this.perPacket = config.maxMessagesPerDatagram();
+    this.ledgerKey = new int[PACKETS_TRACKED * perPacket];
+    this.ledgerFragment = new int[PACKETS_TRACKED * perPacket];
+    this.packingKey = new int[perPacket];
+    this.packingFragment = new int[perPacket];
+    this.lastSendAt = nowNanos;
+    this.lastReceiveAt = nowNanos;
+    this.lastNow = nowNanos;
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /**
+   * Queues a copy of {@code message}'s readable bytes on {@code channel}. Returns false if the
+   * channel already holds {@code maxQueuedMessages} (back off and retry) or the connection is
+   * closed. An unknown channel or a message over {@code maxMessageBytes} is a caller mistake and
+   * throws.
+   */
+  public boolean send(int channel, ByteBuf message, MessageCallbacks callbacks) {
+    Objects.requireNonNull(message, "message");
+    Channel c = channel >= 0 && channel < channelById.length ? channelById[channel] : null;
+    if (c == null) {
+      throw new IllegalArgumentException(
+          "channel " + channel + " is not configured; configured: " + config.channels().keySet());
+    }
+    int n = message.readableBytes();
+    if (n > config.maxMessageBytes()) {
+      throw new IllegalArgumentException(
+          "message of "
+              + n
+              + " bytes exceeds maxMessageBytes "
+              + config.maxMessageBytes()
+              + ": split it or raise the limit");
+    }
+    if (closed || c.queued() >= config.maxQueuedMessages()) {
+      return false;
+    }
+    Pending p = new Pending();
+    p.data = alloc.buffer(n, n).writeBytes(message, message.readerIndex(), n);
+    p.fragmentCount = fragmenter.count(n);
+    p.callbacks = callbacks;
+    p.queuedAt = Long.MIN_VALUE; // stamped at the first poll that sees it (send has no clock)
+    if (c.mode.isReliable()) {
+      p.acked = new boolean[p.fragmentCount];
+      p.sentAt = new long[p.fragmentCount];
+      java.util.Arrays.fill(p.sentAt, NEVER);
+    } else {
+      p.id = c.nextId;
+      c.nextId = MessageId.next(c.nextId);
+    }
+    c.waiting.addLast(p);
+    return true;
+  }
+
+  /**
+   * The next datagram to send now, or null. The caller owns (and releases) it. Call repeatedly
+   * until null: payload datagrams are packed full, one after another.
+   */
+  public ByteBuf pollDatagram(long nowNanos) {
+    if (!closed) {
+      serviceTimers(nowNanos);
+    }
+    if (closed) {
+      return disconnectsLeft > 0 ? writeDisconnect(nowNanos) : null;
+    }
+    if (hasPayloadDue(nowNanos) && congestion.canSend(nowNanos, config.mtuBytes())) {
+      ByteBuf d = writePayload(nowNanos);
+      if (d != null) {
+        return d;
+      }
+    }
+    if (nowNanos - lastSendAt >= config.keepaliveIntervalNanos()
+        || (ackOwed && nowNanos - ackOwedSince >= congestion.sendIntervalNanos())) {
+      ByteBuf d = alloc.buffer(RealtimeHeader.BYTES, RealtimeHeader.BYTES);
+      int seq = nextSequence();
+      RealtimeHeader.write(
+          d, seq, received.ack(), received.bitfield(), PacketKind.KEEPALIVE, 0, token);
+      recordSent(nowNanos, seq, d.readableBytes(), 0);
+      return d;
+    }
+    return null;
+  }
+
+  private int nextSequence() {
+    sequence = Sequence.next(sequence);
+    return sequence;
+  }
+
+  private void recordSent(long now, int seq, int bytes, int records) {
+    sinkNow = now;
+    sentPackets.sent(seq, now, sink); // may report the slot's previous packet lost first
+    int slot = seq & (PACKETS_TRACKED - 1);
+    ledgerCount[slot] = records;
+    ledgerBytes[slot] = bytes;
+    System.arraycopy(packingKey, 0, ledgerKey, slot * perPacket, records);
+    System.arraycopy(packingFragment, 0, ledgerFragment, slot * perPacket, records);
+    congestion.onPacketSent(now, bytes);
+    lastSendAt = now;
+    ackOwed = false;
+  }
+
+  private boolean hasPayloadDue(long now) {
+    long rto = congestion.rtt().retransmitTimeoutNanos();
+    for (Channel c : channels) {
+      if (c.mode.isReliable()) {
+        if (!c.waiting.isEmpty() && MessageId.distance(c.nextId, c.oldestId) < c.ring.length) {
+          return true;
+        }
+        if (earliestResend(c, rto) <= now) {
+          return true;
+        }
+      } else if (!c.waiting.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** When the earliest unacknowledged fragment on reliable channel {@code c} is due again. */
+  private long earliestResend(Channel c, long rto) {
+    long due = Long.MAX_VALUE;
+    int span = MessageId.distance(c.nextId, c.oldestId);
+    for (int d = 0; d < span; d++) {
+      Pending p = c.ring[(c.oldestId + d) & c.mask()];
+      if (p == null) {
+        continue;
+      }
+      for (int f = 0; f < p.fragmentCount; f++) {
+        if (!p.acked[f]) {
+          due = Math.min(due, p.sentAt[f] == NEVER ? Long.MIN_VALUE : p.sentAt[f] + rto);
+        }
+      }
+    }
+    return due;
+  }
+
+  private ByteBuf writePayload(long now) {
+    int mtu = config.mtuBytes();
+    ByteBuf d = alloc.buffer(mtu, mtu);
+    d.writerIndex(RealtimeHeader.BYTES);
+    int records = 0;
+    long rto = congestion.rtt().retransmitTimeoutNanos();
+    for (Channel c : channels) {
+      if (records == perPacket) {
+        break;
+      }
+      records =
+          c.mode.isReliable()
+              ? packReliable(c, d, records, now, rto)
+              : packUnreliable(c, d, records, now);
+    }
+    if (records == 0) {
+      d.release();
+      return null;
+    }
+    int end = d.writerIndex();
+    int seq = nextSequence();
+    d.writerIndex(0);
+    RealtimeHeader.write(d, seq, received.ack(), received.bitfield(), PacketKind.PAYLOAD, 0, token);
+    d.writerIndex(end);
+    recordSent(now, seq, end, records);
+    return d;
+  }
+
+  private boolean fits(ByteBuf d, DeliveryMode mode, boolean fragment, int length) {
+    return MessageFormat.overhead(mode, fragment, length) + length <= d.writableBytes();
+  }
+
+  private int writeFragment(ByteBuf d, Channel c, Pending p, int f, int records) {
+    int total = p.data.readableBytes();
+    boolean fragment = p.fragmentCount > 1;
+    int off = fragment ? fragmenter.offset(total, f) : 0;
+    int len = fragment ? fragmenter.length(total, f) : total;
+    MessageFormat.write(d, c.id, c.mode, p.id, fragment, f, p.fragmentCount, p.data, off, len);
+    packingKey[records] = c.id << 16 | p.id;
+    packingFragment[records] = f;
+    return records + 1;
+  }
+
+  private int fragmentLength(Pending p, int f) {
+    int total = p.data.readableBytes();
+    return p.fragmentCount > 1 ? fragmenter.length(total, f) : total;
+  }
+
+  private int packReliable(Channel c, ByteBuf d, int records, long now, long rto) {
+    // Resends and unsent fragments of messages already in flight, oldest first.
+    int span = MessageId.distance(c.nextId, c.oldestId);
+    for (int i = 0; i < span && records < perPacket; i++) {
+      Pending p = c.ring[(c.oldestId + i) & c.mask()];
+      if (p != null) {
+        records = packReliableMessage(c, p, d, records, now, rto);
+      }
+    }
+    // New messages, while the window allows.
+    while (records < perPacket
+        && !c.waiting.isEmpty()
+        && MessageId.distance(c.nextId, c.oldestId) < c.ring.length) {
+      Pending p = c.waiting.peekFirst();
+      if (!fits(d, c.mode, p.fragmentCount > 1, fragmentLength(p, 0))) {
+        break;
+      }
+      c.waiting.pollFirst();
+      p.id = c.nextId;
+      c.ring[p.id & c.mask()] = p;
+      c.ringCount++;
+      c.nextId = MessageId.next(c.nextId);
+      records = packReliableMessage(c, p, d, records, now, rto);
+    }
+    return records;
+  }
+
+  private int packReliableMessage(
+      Channel c, Pending p, ByteBuf d, int records, long now, long rto) {
+    for (int f = 0; f < p.fragmentCount && records < perPacket; f++) {
+      if (p.acked[f] || (p.sentAt[f] != NEVER && now - p.sentAt[f] < rto)) {
+        continue;
+      }
+      if (!fits(d, c.mode, p.fragmentCount > 1, fragmentLength(p, f))) {
+        break;
+      }
+      records = writeFragment(d, c, p, f, records);
+      p.sentAt[f] = now;
+      if (p.firstSentAt == NEVER) {
+        p.firstSentAt = now;
+      }
+    }
+    return records;
+  }
+
+  private int packUnreliable(Channel c, ByteBuf d, int records, long now) {
+    while (records < perPacket && !c.waiting.isEmpty()) {
+      Pending p = c.waiting.peekFirst();
+      if (p.queuedAt == Long.MIN_VALUE) {
+        p.queuedAt = now;
+      }
+      if (p.nextFragment == 0 && now - p.queuedAt >= config.unreliableTimeoutNanos()) {
+        c.waiting.pollFirst(); // waited too long for the budget: stale, drop unsent
+        p.data.release();
+        p.data = null;
+        timedOut(p);
+        continue;
+      }
+      while (p.nextFragment < p.fragmentCount && records < perPacket) {
+        if (!fits(d, c.mode, p.fragmentCount > 1, fragmentLength(p, p.nextFragment))) {
+          return records;
+        }
+        records = writeFragment(d, c, p, p.nextFragment, records);
+        p.nextFragment++;
+      }
+      if (p.nextFragment < p.fragmentCount) {
+        return records;
+      }
+      c.waiting.pollFirst();
+      p.data.release();
+      p.data = null;
+      if (p.callbacks != null) {
+        int slot = p.id & c.mask();
+        Pending old = c.ring[slot];
+        if (old != null) {
+          c.ringCount--;
+          timedOut(old); // still unresolved a whole window of messages later
+        }
+        c.ring[slot] = p;
+        c.ringCount++;
+      }
+    }
+    return records;
+  }
+
+  private static void timedOut(Pending p) {
+    MessageCallbacks cb = p.callbacks;
+    p.callbacks = null;
+    if (cb != null) {
+      cb.onTimedOut();
+    }
+  }
+
+  /** Applies acknowledgements and losses to the messages the ledger says each packet carried. */
+  private final class LedgerSink implements SentPackets.Sink {
+    @Override
+    public void acked(int seq, long sentAtNanos) {
+      int slot = seq & (PACKETS_TRACKED - 1);
+      congestion.onPacketAcked(sinkNow, ledgerBytes[slot], sinkNow - sentAtNanos);
+      int base = slot * perPacket;
+      for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
+        int key = ledgerKey[base + i];
+        Channel c = channelById[key >>> 16];
+        int id = key & 0xffff;
+        Pending p = c.ring[id & c.mask()];
+        if (p == null || p.id != id) {
+          continue;
+        }
+        if (c.mode.isReliable()) {
+          int f = ledgerFragment[base + i];
+          if (p.acked[f]) {
+            continue;
+          }
+          p.acked[f] = true;
+          if (++p.fragmentsAcked == p.fragmentCount) {
+            completeReliable(c, p);
+          }
+        } else if (++p.fragmentsAcked == p.fragmentCount) {
+          c.ring[id & c.mask()] = null;
+          c.ringCount--;
+          MessageCallbacks cb = p.callbacks;
+          p.callbacks = null;
+          cb.onAcked();
+        }
+      }
+      ledgerCount[slot] = 0;
+    }
+
+    @Override
+    public void lost(int seq, long sentAtNanos) {
+      int slot = seq & (PACKETS_TRACKED - 1);
+      congestion.onPacketLost(sinkNow, ledgerBytes[slot]);
+      int base = slot * perPacket;
+      for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
+        int key = ledgerKey[base + i];
+        Channel c = channelById[key >>> 16];
+        if (c.mode.isReliable()) {
+          continue; // resent on its retransmit timeout
+        }
+        int id = key & 0xffff;
+        Pending p = c.ring[id & c.mask()];
+        if (p != null && p.id == id) {
+          c.ring[id & c.mask()] = null;
+          c.ringCount--;
+          timedOut(p);
+        }
+      }
+      ledgerCount[slot] = 0;
+    }
+  }
+
+  private void completeReliable(Channel c, Pending p) {
+    c.ring[p.id & c.mask()] = null;
+    c.ringCount--;
+    p.data.release();
+    p.data = null;
+    while (c.oldestId != c.nextId && c.ring[c.oldestId & c.mask()] == null) {
+      c.oldestId = MessageId.next(c.oldestId);
+    }
+    MessageCallbacks cb = p.callbacks;
+    p.callbacks = null;
+    if (cb != null) {
+      cb.onAcked();
+    }
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  /**
+   * A datagram for this connection. Never throws for its contents: a datagram that is malformed,
+   * carries another token, repeats a sequence or does not match the local channels is counted and
+   * dropped whole.
+   */
+  public void handleDatagram(long nowNanos, ByteBuf datagram) {
+    bytesIn += datagram.readableBytes();
+    packetsIn++;
+    if (closed) {
+      return;
+    }
+    if (!RealtimeHeader.isRealtime(datagram)) {
+      malformed++;
+      return;
+    }
+    PacketKind kind = RealtimeHeader.kind(datagram);
+    int seq = RealtimeHeader.sequence(datagram);
+    if (RealtimeHeader.flags(datagram) != 0
+        || !Sequence.isLive(seq)
+        || (kind != PacketKind.PAYLOAD
+            && kind != PacketKind.KEEPALIVE
+            && kind != PacketKind.DISCONNECT)) {
+      malformed++;
+      return;
+    }
+    if (RealtimeHeader.token(datagram) != token) {
+      wrongToken++;
+      return;
+    }
+    int bodyStart = datagram.readerIndex() + RealtimeHeader.BYTES;
+    int bodyLength = datagram.writerIndex() - bodyStart;
+    ByteBuf body = datagram.slice(bodyStart, bodyLength);
+    String disconnectText = null;
+    if (kind == PacketKind.PAYLOAD) {
+      if (cursor.validate(body) < 0) {
+        malformed++;
+        return;
+      }
+      while (cursor.next()) {
+        Channel c = channelById[cursor.channel()];
+        if (c == null || c.mode != cursor.mode()) {
+          rejectedDatagrams++;
+          return;
+        }
+      }
+    } else if (kind == PacketKind.KEEPALIVE) {
+      if (bodyLength != 0) {
+        malformed++;
+        return;
+      }
+    } else {
+      disconnectText = readDisconnectText(body);
+      if (disconnectText == null) {
+        malformed++;
+        return;
+      }
+    }
+    if (!received.record(seq)) {
+      duplicates++;
+      return;
+    }
+    lastReceiveAt = nowNanos;
+    lastNow = Math.max(lastNow, nowNanos);
+    sinkNow = nowNanos;
+    sentPackets.onAck(RealtimeHeader.ack(datagram), RealtimeHeader.ackBits(datagram), sink);
+    if (closed) {
+      return;
+    }
+    if (kind == PacketKind.DISCONNECT) {
+      close(body.getUnsignedShort(0), disconnectText, true, false);
+      return;
+    }
+    if (kind == PacketKind.PAYLOAD) {
+      if (!ackOwed) {
+        ackOwed = true;
+        ackOwedSince = nowNanos;
+      }
+      cursor.reset(body);
+      while (!closed && cursor.next()) {
+        receiveRecord(nowNanos);
+      }
+    }
+  }
+
+  /** The text of a DISCONNECT body, or null if the body is malformed. */
+  private static String readDisconnectText(ByteBuf body) {
+    if (body.readableBytes() < 3) {
+      return null;
+    }
+    int n = body.getUnsignedByte(2);
+    if (n > MAX_DISCONNECT_TEXT_BYTES || body.readableBytes() != 3 + n) {
+      return null;
+    }
+    byte[] bytes = new byte[n];
+    body.getBytes(3, bytes);
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  private void receiveRecord(long now) {
+    Channel c = channelById[cursor.channel()];
+    int id = cursor.messageId();
+    ByteBuf body = cursor.body();
+    if (cursor.isFragment()) {
+      if (c.reliableIn != null && c.reliableIn.hasReceived(id)) {
+        c.reliableIn.accept(id, body); // counts the duplicate
+        return;
+      }
+      ByteBuf whole =
+          assembler.accept(now, c.id, id, cursor.fragmentIndex(), cursor.fragmentCount(), body);
+      if (whole != null) {
+        try {
+          receiveWhole(c, id, whole);
+        } finally {
+          whole.release();
+        }
+      }
+    } else {
+      receiveWhole(c, id, body);
+    }
+  }
+
+  private void receiveWhole(Channel c, int id, ByteBuf message) {
+    switch (c.mode) {
+      case UNRELIABLE -> deliver(c, message);
+      case UNRELIABLE_SEQUENCED -> {
+        if (c.sequencedIn.accept(id)) {
+          deliver(c, message);
+        }
+      }
+      case RELIABLE_UNORDERED -> {
+        if (c.reliableIn.accept(id, message) == ReliableReceiver.Result.ACCEPTED) {
+          deliver(c, message);
+        }
+      }
+      case RELIABLE_ORDERED -> {
+        if (c.reliableIn.accept(id, message) == ReliableReceiver.Result.ACCEPTED) {
+          ByteBuf next;
+          while (!closed && (next = c.reliableIn.poll()) != null) {
+            try {
+              deliver(c, next);
+            } finally {
+              next.release();
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void deliver(Channel c, ByteBuf message) {
+    messagesDelivered++;
+    listener.onMessage(c.id, message.duplicate());
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  /** When {@link #handleTimeout} next has work, or {@link Long#MAX_VALUE}. */
+  public long nextTimeoutNanos() {
+    if (closed) {
+      return disconnectsLeft > 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    long t = lastReceiveAt + config.timeoutNanos();
+    t = Math.min(t, lastSendAt + config.keepaliveIntervalNanos());
+    if (ackOwed) {
+      t = Math.min(t, ackOwedSince + congestion.sendIntervalNanos());
+    }
+    t = Math.min(t, congestion.nextUpdateNanos());
+    t = Math.min(t, assembler.nextExpiryNanos());
+    long rto = congestion.rtt().retransmitTimeoutNanos();
+    long sendDue = Long.MAX_VALUE;
+    for (Channel c : channels) {
+      if (c.mode.isReliable()) {
+        sendDue = Math.min(sendDue, earliestResend(c, rto));
+        Pending oldest = c.ring[c.oldestId & c.mask()];
+        if (oldest != null && oldest.firstSentAt != NEVER) {
+          t = Math.min(t, oldest.firstSentAt + config.reliableGiveUpNanos());
+        }
+        if (!c.waiting.isEmpty() && MessageId.distance(c.nextId, c.oldestId) < c.ring.length) {
+          sendDue = Long.MIN_VALUE;
+        }
+      } else if (!c.waiting.isEmpty()) {
+        sendDue = Long.MIN_VALUE;
+      }
+    }
+    if (sendDue != Long.MAX_VALUE) {
+      // Due now or later, but never before the byte budget allows a full datagram.
+      long wait = congestion.nanosUntilSendable(lastNow, config.mtuBytes());
+      t = Math.min(t, Math.max(sendDue, lastNow + wait));
+    }
+    if (sentPackets.outstanding() > 0) {
+      t = Math.min(t, sentPackets.oldestOutstandingSentAtNanos() + config.unreliableTimeoutNanos());
+    }
+    return t;
+  }
+
+  /** Runs whatever timers are due. Sending happens in {@link #pollDatagram}. */
+  public void handleTimeout(long nowNanos) {
+    if (!closed) {
+      serviceTimers(nowNanos);
+    }
+  }
+
+  private void serviceTimers(long now) {
+    lastNow = Math.max(lastNow, now);
+    if (now - lastReceiveAt >= config.timeoutNanos()) {
+      close(REASON_TIMEOUT, "timed out", false, false);
+      return;
+    }
+    congestion.update(now);
+    assembler.expire(now);
+    sinkNow = now;
+    sentPackets.expire(now, config.unreliableTimeoutNanos(), sink);
+    for (Channel c : channels) {
+      if (closed) {
+        return;
+      }
+      if (c.mode.isReliable()) {
+        Pending oldest = c.ring[c.oldestId & c.mask()];
+        if (oldest != null
+            && oldest.firstSentAt != NEVER
+            && now - oldest.firstSentAt >= config.reliableGiveUpNanos()) {
+          close(
+              REASON_RELIABLE_FAILED,
+              "reliable message on channel " + c.id + " not acknowledged",
+              false,
+              true);
+          return;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  /**
+   * Closes the connection: the peer is told {@code reasonCode} and {@code text} in {@value
+   * #DISCONNECT_COPIES} DISCONNECT datagrams, which the next polls return. Idempotent.
+   *
+   * @param reasonCode 0..65535; library codes are below {@value #FIRST_APPLICATION_REASON}
+   * @param text at most {@value #MAX_DISCONNECT_TEXT_BYTES} bytes of UTF-8
+   */
+  public void disconnect(long nowNanos, int reasonCode, String text) {
+    if (reasonCode < 0 || reasonCode > 0xffff) {
+      throw new IllegalArgumentException("reasonCode must be 0..65535, was " + reasonCode);
+    }
+    String t = text == null ? "" : text;
+    if (t.getBytes(StandardCharsets.UTF_8).length > MAX_DISCONNECT_TEXT_BYTES) {
+      throw new IllegalArgumentException(
+          "disconnect text must be at most " + MAX_DISCONNECT_TEXT_BYTES + " bytes of UTF-8");
+    }
+    close(reasonCode, t, false, true);
+  }
+
+  /** Closes without telling the peer (the peer learns by timeout). Idempotent. */
+  @Override
+  public void close() {
+    close(REASON_CLOSED, "closed", false, false);
+  }
+
+  private void close(int code, String text, boolean byPeer, boolean tellPeer) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (tellPeer) {
+      disconnectsLeft = DISCONNECT_COPIES;
+      disconnectCode = code;
+      byte[] b = text.getBytes(StandardCharsets.UTF_8);
+      disconnectText = b.length <= MAX_DISCONNECT_TEXT_BYTES ? b : new byte[0];
+    }
+    releaseAll();
+    listener.onDisconnected(code, text, byPeer);
+  }
+
+  private void releaseAll() {
+    assembler.close();
+    for (Channel c : channels) {
+      if (c.reliableIn != null) {
+        c.reliableIn.close();
+      }
+      for (Pending p : c.waiting) {
+        release(p);
+      }
+      c.waiting.clear();
+      for (int i = 0; i < c.ring.length; i++) {
+        if (c.ring[i] != null) {
+          release(c.ring[i]);
+          c.ring[i] = null;
+        }
+      }
+      c.ringCount = 0;
+    }
+  }
+
+  private static void release(Pending p) {
+    if (p.data != null) {
+      p.data.release();
+      p.data = null;
+    }
+    timedOut(p);
+  }
+
+  private ByteBuf writeDisconnect(long now) {
+    int n = RealtimeHeader.BYTES + 3 + disconnectText.length;
+    ByteBuf d = alloc.buffer(n, n);
+    RealtimeHeader.write(
+        d, nextSequence(), received.ack(), received.bitfield(), PacketKind.DISCONNECT, 0, token);
+    d.writeShort(disconnectCode).writeByte(disconnectText.length).writeBytes(disconnectText);
+    congestion.onPacketSent(now, n);
+    lastSendAt = now;
+    disconnectsLeft--;
+    return d;
+  }
+
+  // ------------------------------------------------------------------ state
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public ConnectionStats stats(long nowNanos) {
+    int pending = 0;
+    for (Channel c : channels) {
+      pending += c.queued();
+    }
+    return congestion.snapshot(bytesIn, packetsIn, pending);
+  }
+
+  /** Datagrams dropped as repeats of a sequence already received (or too old to tell). */
+  public long duplicatePackets() {
+    return duplicates;
+  }
+
+  /** Datagrams dropped as malformed: bad header, kind, flags, payload or disconnect body. */
+  public long malformedPackets() {
+    return malformed;
+  }
+
+  /** Datagrams dropped for carrying another connection's token. */
+  public long wrongTokenPackets() {
+    return wrongToken;
+  }
+
+  /** Datagrams dropped for a message on an unknown channel or with another delivery mode. */
+  public long rejectedPackets() {
+    return rejectedDatagrams;
+  }
+
+  /** Messages handed to the listener. */
+  public long messagesDelivered() {
+    return messagesDelivered;
+  }
+
+  /** Bytes of partial messages held for reassembly. */
+  public int reassemblyBytes() {
+    return closed ? 0 : assembler.bytesInFlight();
+  }
+}

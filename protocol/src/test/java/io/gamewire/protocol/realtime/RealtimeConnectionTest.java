@@ -1,0 +1,423 @@
+package io.gamewire.protocol.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gamewire.testkit.Drive;
+import io.gamewire.testkit.FakeClock;
+import io.gamewire.testkit.LinkConditions;
+import io.gamewire.testkit.SeedReporter;
+import io.gamewire.testkit.SimEndpoint;
+import io.gamewire.testkit.SimulatedNetwork;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SeedReporter.class)
+class RealtimeConnectionTest {
+  static final int TOKEN = 0x5eed1234;
+  static final InetSocketAddress A = new InetSocketAddress("10.0.0.1", 4000);
+  static final InetSocketAddress B = new InetSocketAddress("10.0.0.2", 5000);
+
+  /** Collects what a connection delivers. */
+  static final class Inbox implements RealtimeConnection.Listener {
+    final List<Integer> channels = new ArrayList<>();
+    final List<byte[]> messages = new ArrayList<>();
+    Integer reason;
+    String text;
+    Boolean byPeer;
+
+    @Override
+    public void onMessage(int channel, ByteBuf message) {
+      channels.add(channel);
+      messages.add(ByteBufUtil.getBytes(message));
+    }
+
+    @Override
+    public void onDisconnected(int reasonCode, String text, boolean byPeer) {
+      assertThat(reason).as("disconnected once").isNull();
+      this.reason = reasonCode;
+      this.text = text;
+      this.byPeer = byPeer;
+    }
+
+    List<Integer> ints() {
+      List<Integer> out = new ArrayList<>();
+      for (byte[] m : messages) {
+        out.add(Unpooled.wrappedBuffer(m).getInt(0));
+      }
+      return out;
+    }
+  }
+
+  /** Adapts a connection to the simulated network. */
+  record Peer(InetSocketAddress address, InetSocketAddress peer, RealtimeConnection conn)
+      implements SimEndpoint {
+    @Override
+    public void handleDatagram(long nowNanos, InetSocketAddress from, byte[] datagram) {
+      conn.handleDatagram(nowNanos, Unpooled.wrappedBuffer(datagram));
+    }
+
+    @Override
+    public Outgoing pollDatagram(long nowNanos) {
+      ByteBuf d = conn.pollDatagram(nowNanos);
+      if (d == null) {
+        return null;
+      }
+      try {
+        return new Outgoing(peer, ByteBufUtil.getBytes(d));
+      } finally {
+        d.release();
+      }
+    }
+
+    @Override
+    public long nextTimeoutNanos() {
+      return conn.nextTimeoutNanos();
+    }
+
+    @Override
+    public void handleTimeout(long nowNanos) {
+      conn.handleTimeout(nowNanos);
+    }
+  }
+
+  final FakeClock clock = new FakeClock();
+  final Inbox inboxA = new Inbox();
+  final Inbox inboxB = new Inbox();
+
+  RealtimeConnection a;
+  RealtimeConnection b;
+  Peer peerA;
+  Peer peerB;
+
+  void connect(RealtimeConfig config) {
+    a = new RealtimeConnection(config, TOKEN, clock.nanos(), ByteBufAllocator.DEFAULT, inboxA);
+    b = new RealtimeConnection(config, TOKEN, clock.nanos(), ByteBufAllocator.DEFAULT, inboxB);
+    peerA = new Peer(A, B, a);
+    peerB = new Peer(B, A, b);
+  }
+
+  SimulatedNetwork network(long seed, LinkConditions link) {
+    SimulatedNetwork net = new SimulatedNetwork(clock, seed);
+    net.setDefaultConditions(link);
+    return net;
+  }
+
+  static ByteBuf intMessage(int i) {
+    return Unpooled.buffer(4).writeInt(i);
+  }
+
+  static LinkConditions harsh() {
+    return LinkConditions.ideal()
+        .withLatency(Duration.ofMillis(30))
+        .withJitter(Duration.ofMillis(5))
+        .withLoss(0.2)
+        .withDuplication(0.05)
+        .withReorder(0.1, Duration.ofMillis(40));
+  }
+
+  /**
+   * Sends {@code count} ints on {@code channel} as fast as the queue takes them; drives to done.
+   */
+  Drive.Result pump(
+      SimulatedNetwork net, int channel, int count, AtomicInteger[] acks, Inbox target) {
+    int[] next = {0};
+    return Drive.until(
+        clock,
+        net,
+        Duration.ofSeconds(300),
+        () -> {
+          while (next[0] < count) {
+            int i = next[0];
+            RealtimeConnection.MessageCallbacks cb =
+                acks == null
+                    ? null
+                    : new RealtimeConnection.MessageCallbacks() {
+                      @Override
+                      public void onAcked() {
+                        acks[i].incrementAndGet();
+                      }
+
+                      @Override
+                      public void onTimedOut() {
+                        acks[i].addAndGet(1000);
+                      }
+                    };
+            if (!a.send(channel, intMessage(i), cb)) {
+              break;
+            }
+            next[0]++;
+          }
+          return target.messages.size() >= count && (acks == null || allPositive(acks))
+              || a.isClosed();
+        },
+        peerA,
+        peerB);
+  }
+
+  static boolean allPositive(AtomicInteger[] acks) {
+    for (AtomicInteger x : acks) {
+      if (x.get() == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Test
+  void reliableOrderedDeliversTenThousandMessagesExactlyOnceInOrderOverAHarshLink() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net = network(20261123L, harsh());
+    int n = 10_000;
+    AtomicInteger[] acks = new AtomicInteger[n];
+    for (int i = 0; i < n; i++) {
+      acks[i] = new AtomicInteger();
+    }
+    Drive.Result r = pump(net, 0, n, acks, inboxB);
+    assertThat(a.isClosed()).isFalse();
+    Drive.of(clock, net, peerA, peerB).runFor(Duration.ofSeconds(2)); // late duplicates, if any
+    List<Integer> got = inboxB.ints();
+    assertThat(got).hasSize(n);
+    for (int i = 0; i < n; i++) {
+      assertThat(got.get(i)).isEqualTo(i);
+    }
+    for (int i = 0; i < n; i++) {
+      assertThat(acks[i].get()).as("callbacks of message %d", i).isEqualTo(1);
+    }
+    ConnectionStats s = a.stats(clock.nanos());
+    System.out.printf(
+        "10k reliable-ordered: %s fake, sender %d datagrams / %d bytes, receiver %d datagrams /"
+            + " %d bytes, link %s%n",
+        r.elapsed(),
+        s.packetsOut(),
+        s.bytesOut(),
+        b.stats(clock.nanos()).packetsOut(),
+        b.stats(clock.nanos()).bytesOut(),
+        net.totalStats());
+  }
+
+  @Test
+  void reliableUnorderedDeliversEveryMessageExactlyOnce() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net = network(77L, harsh());
+    int n = 10_000;
+    pump(net, 3, n, null, inboxB);
+    Drive.of(clock, net, peerA, peerB).runFor(Duration.ofSeconds(2));
+    assertThat(inboxB.ints()).hasSize(n).doesNotHaveDuplicates();
+    assertThat(new HashSet<>(inboxB.ints())).hasSize(n);
+  }
+
+  @Test
+  void unreliableSequencedNeverGoesBackwardsAndUnreliableArrivesAtMostOnce() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net =
+        network(
+            5L,
+            LinkConditions.ideal()
+                .withLatency(Duration.ofMillis(20))
+                .withJitter(Duration.ofMillis(10))
+                .withLoss(0.1)
+                .withDuplication(0.1)
+                .withReorder(0.3, Duration.ofMillis(60)));
+    Drive drive = Drive.of(clock, net, peerA, peerB);
+    for (int i = 0; i < 1000; i++) {
+      assertThat(a.send(2, intMessage(i), null)).isTrue();
+      assertThat(a.send(1, intMessage(i), null)).isTrue();
+      drive.runFor(Duration.ofMillis(5));
+    }
+    drive.runFor(Duration.ofSeconds(1));
+    List<Integer> sequenced = new ArrayList<>();
+    List<Integer> unreliable = new ArrayList<>();
+    List<Integer> ints = inboxB.ints();
+    for (int i = 0; i < ints.size(); i++) {
+      (inboxB.channels.get(i) == 2 ? sequenced : unreliable).add(ints.get(i));
+    }
+    assertThat(sequenced).isSorted().doesNotHaveDuplicates().hasSizeGreaterThan(400);
+    assertThat(unreliable).doesNotHaveDuplicates().hasSizeGreaterThan(700);
+  }
+
+  @Test
+  void fragmentedReliableMessagesSurviveTenPercentLoss() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net =
+        network(9L, LinkConditions.ideal().withLatency(Duration.ofMillis(25)).withLoss(0.1));
+    Random rnd = new Random(1);
+    List<byte[]> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] m = new byte[100 * 1024 + i];
+      rnd.nextBytes(m);
+      sent.add(m);
+      assertThat(a.send(0, Unpooled.wrappedBuffer(m), null)).isTrue();
+    }
+    Drive.until(
+        clock, net, Duration.ofSeconds(60), () -> inboxB.messages.size() == 3, peerA, peerB);
+    for (int i = 0; i < 3; i++) {
+      assertThat(inboxB.messages.get(i)).isEqualTo(sent.get(i));
+    }
+    assertThat(b.reassemblyBytes()).isZero();
+  }
+
+  @Test
+  void unreliableFragmentedMessageMissingAFragmentIsNeverDeliveredAndIsFreed() {
+    connect(RealtimeConfig.defaults());
+    byte[] m = new byte[5000];
+    assertThat(a.send(1, Unpooled.wrappedBuffer(m), null)).isTrue();
+    long now = clock.nanos();
+    int index = 0;
+    ByteBuf d;
+    while ((d = a.pollDatagram(now)) != null) {
+      if (index++ != 1) {
+        b.handleDatagram(now, d);
+      }
+      d.release();
+    }
+    assertThat(index).isGreaterThan(2);
+    assertThat(inboxB.messages).isEmpty();
+    assertThat(b.reassemblyBytes()).isPositive();
+    // Keep the connection alive with keepalives while the partial message ages out.
+    SimulatedNetwork net = network(3L, LinkConditions.ideal());
+    Drive.of(clock, net, peerA, peerB).runFor(Duration.ofSeconds(6));
+    assertThat(b.isClosed()).isFalse();
+    assertThat(b.reassemblyBytes()).isZero();
+    assertThat(inboxB.messages).isEmpty();
+  }
+
+  @Test
+  void unreliableMessagesTimeOutOnALinkThatDropsEverything() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net = network(4L, LinkConditions.ideal().withLoss(1.0));
+    AtomicInteger acked = new AtomicInteger();
+    AtomicInteger timedOut = new AtomicInteger();
+    RealtimeConnection.MessageCallbacks cb =
+        new RealtimeConnection.MessageCallbacks() {
+          @Override
+          public void onAcked() {
+            acked.incrementAndGet();
+          }
+
+          @Override
+          public void onTimedOut() {
+            timedOut.incrementAndGet();
+          }
+        };
+    for (int i = 0; i < 20; i++) {
+      a.send(1, intMessage(i), cb);
+      a.send(2, intMessage(i), cb);
+    }
+    Drive.of(clock, net, peerA, peerB).runFor(Duration.ofSeconds(2));
+    assertThat(a.isClosed()).isFalse();
+    assertThat(timedOut.get()).isEqualTo(40);
+    assertThat(acked.get()).isZero();
+  }
+
+  @Test
+  void reliableGiveUpDisconnectsWithTheDocumentedCode() {
+    connect(RealtimeConfig.builder().reliableGiveUpNanos(2_000_000_000L).build());
+    SimulatedNetwork net = network(6L, LinkConditions.ideal().withLoss(1.0));
+    AtomicInteger timedOut = new AtomicInteger();
+    a.send(
+        0,
+        intMessage(1),
+        new RealtimeConnection.MessageCallbacks() {
+          @Override
+          public void onTimedOut() {
+            timedOut.incrementAndGet();
+          }
+        });
+    Drive.until(clock, net, Duration.ofSeconds(4), () -> a.isClosed(), peerA, peerB);
+    assertThat(inboxA.reason).isEqualTo(RealtimeConnection.REASON_RELIABLE_FAILED);
+    assertThat(inboxA.byPeer).isFalse();
+    assertThat(timedOut.get()).isEqualTo(1);
+  }
+
+  @Test
+  void keepalivesKeepAnIdleConnectionAlive() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net =
+        network(7L, LinkConditions.ideal().withLatency(Duration.ofMillis(40)).withLoss(0.2));
+    Drive.of(clock, net, peerA, peerB).runFor(Duration.ofSeconds(12));
+    assertThat(a.isClosed()).isFalse();
+    assertThat(b.isClosed()).isFalse();
+    assertThat(a.stats(clock.nanos()).packetsOut()).isBetween(40L, 60L); // about 4 per second
+  }
+
+  @Test
+  void aBlackoutLongerThanTheTimeoutEndsBothSidesWithTheTimeoutCode() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net =
+        network(
+            8L,
+            LinkConditions.ideal()
+                .withLatency(Duration.ofMillis(10))
+                .withBlackout(clock.nanos() + 1_000_000_000L, Duration.ofSeconds(7)));
+    Drive.of(clock, net, peerA, peerB).runFor(Duration.ofSeconds(10));
+    assertThat(a.isClosed()).isTrue();
+    assertThat(b.isClosed()).isTrue();
+    assertThat(inboxA.reason).isEqualTo(RealtimeConnection.REASON_TIMEOUT);
+    assertThat(inboxB.reason).isEqualTo(RealtimeConnection.REASON_TIMEOUT);
+    assertThat(inboxA.byPeer).isFalse();
+    assertThat(inboxB.byPeer).isFalse();
+  }
+
+  @Test
+  void disconnectReasonReachesThePeerDespiteHalfTheDatagramsLost() {
+    connect(RealtimeConfig.defaults());
+    SimulatedNetwork net =
+        network(11L, LinkConditions.ideal().withLatency(Duration.ofMillis(10)).withLoss(0.5));
+    Drive drive = Drive.of(clock, net, peerA, peerB);
+    drive.runFor(Duration.ofSeconds(1));
+    a.disconnect(clock.nanos(), 1042, "game over: réessayer");
+    assertThat(inboxA.reason).isEqualTo(1042);
+    assertThat(inboxA.byPeer).isFalse();
+    drive.until(Duration.ofSeconds(1), () -> b.isClosed());
+    assertThat(inboxB.reason).isEqualTo(1042);
+    assertThat(inboxB.text).isEqualTo("game over: réessayer");
+    assertThat(inboxB.byPeer).isTrue();
+    assertThat(a.pollDatagram(clock.nanos())).isNull();
+  }
+
+  @Test
+  void malformedDatagramsAreCountedAndDropped() {
+    connect(RealtimeConfig.defaults());
+    long now = clock.nanos();
+    ByteBuf ok = Unpooled.buffer();
+    RealtimeHeader.write(ok, 1, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    b.handleDatagram(now, ok.slice(0, 10)); // truncated header
+    ByteBuf badKind = Unpooled.buffer();
+    RealtimeHeader.write(badKind, 2, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    badKind.setByte(12, 0x0f);
+    b.handleDatagram(now, badKind);
+    ByteBuf garbage = Unpooled.buffer();
+    RealtimeHeader.write(garbage, 3, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    garbage.writeBytes(new byte[] {0, 3, 0, 1, 90}); // length past the end
+    b.handleDatagram(now, garbage);
+    ByteBuf wrongMode = Unpooled.buffer();
+    RealtimeHeader.write(wrongMode, 4, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    wrongMode.writeBytes(new byte[] {0, 0, 1, 7}); // channel 0 is reliable-ordered here
+    b.handleDatagram(now, wrongMode);
+    ByteBuf empty = Unpooled.buffer();
+    RealtimeHeader.write(empty, 5, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    b.handleDatagram(now, empty);
+    assertThat(b.malformedPackets()).isEqualTo(4);
+    assertThat(b.rejectedPackets()).isEqualTo(1);
+    assertThat(inboxB.messages).isEmpty();
+    // A well-formed one still gets through, once.
+    ByteBuf good = Unpooled.buffer();
+    RealtimeHeader.write(good, 6, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    good.writeBytes(new byte[] {1, 0, 1, 7});
+    b.handleDatagram(now, good.retainedDuplicate());
+    b.handleDatagram(now, good);
+    assertThat(inboxB.messages).hasSize(1);
+    assertThat(b.duplicatePackets()).isEqualTo(1);
+  }
+}
