@@ -11,6 +11,8 @@ import io.gamewire.protocol.stats.TrafficSnapshot;
 import io.gamewire.transport.internal.ChannelConnection;
 import io.gamewire.transport.internal.EventLoops;
 import io.gamewire.transport.internal.ListenerThreads;
+import io.gamewire.transport.internal.PacketHandlers;
+import io.gamewire.transport.internal.WriteLimits;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -26,9 +28,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +51,6 @@ public final class PacketClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PacketClient.class);
 
   private final Builder b;
-  private final PacketHandler<?>[] handlers;
   private final AtomicBoolean connecting = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private IoThreads ownThreads;
@@ -60,7 +59,6 @@ public final class PacketClient implements AutoCloseable {
 
   private PacketClient(Builder b) {
     this.b = b;
-    this.handlers = b.handlers.toArray(new PacketHandler<?>[0]);
   }
 
   public static Builder builder(PacketRegistry registry) {
@@ -248,17 +246,9 @@ public final class PacketClient implements AutoCloseable {
     }
 
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public void received(ChannelConnection c, PacketType<?> type, Object body) {
       b.listener.onReceive(c, type, body);
-      PacketHandler h = handlers[type.index()];
-      if (h != null) {
-        try {
-          h.handle(c, body);
-        } catch (Exception e) {
-          log.warn("handler for {} failed", type.name(), e);
-        }
-      }
+      b.handlers.dispatch(c, type, body);
     }
 
     @Override
@@ -416,7 +406,7 @@ public final class PacketClient implements AutoCloseable {
   /** Configures a {@link PacketClient}; every setting has a safe default. */
   public static final class Builder {
     private final PacketRegistry registry;
-    private final List<PacketHandler<?>> handlers = new ArrayList<>();
+    private final PacketHandlers handlers;
     private InetSocketAddress address =
         InetSocketAddress.createUnresolved("localhost", PacketServer.DEFAULT_PORT);
     private PacketConfig config = PacketConfig.DEFAULT;
@@ -433,9 +423,7 @@ public final class PacketClient implements AutoCloseable {
 
     private Builder(PacketRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
-      for (int i = 0; i < registry.size(); i++) {
-        handlers.add(null);
-      }
+      this.handlers = new PacketHandlers(registry);
     }
 
     /** The server: {@code host:port} or {@code [v6]:port}; default {@code localhost:8080}. */
@@ -470,14 +458,7 @@ public final class PacketClient implements AutoCloseable {
 
     /** Runs {@code handler} for every {@code type} packet received. One handler per type. */
     public <T> Builder handle(PacketType<T> type, PacketHandler<? super T> handler) {
-      int i = type.index();
-      if (i >= registry.size() || registry.types().get(i) != type) {
-        throw new IllegalArgumentException("packet " + type + " is not in this client's registry");
-      }
-      if (handlers.get(i) != null) {
-        throw new IllegalArgumentException("packet " + type.name() + " already has a handler");
-      }
-      handlers.set(i, handler);
+      handlers.set(type, handler, "client");
       return this;
     }
 
@@ -514,18 +495,14 @@ public final class PacketClient implements AutoCloseable {
     }
 
     public Builder writeWaterMarks(int low, int high) {
-      if (low < 0 || high < low) {
-        throw new IllegalArgumentException("need 0 <= low <= high, got " + low + ", " + high);
-      }
+      WriteLimits.checkWaterMarks(low, high);
       this.lowWaterMark = low;
       this.highWaterMark = high;
       return this;
     }
 
     public Builder writeBudgetBytes(long bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("writeBudgetBytes must be at least 1024");
-      }
+      WriteLimits.checkWriteBudget(bytes);
       this.writeBudgetBytes = bytes;
       return this;
     }

@@ -10,6 +10,8 @@ import io.gamewire.protocol.stats.TrafficSnapshot;
 import io.gamewire.transport.internal.ChannelConnection;
 import io.gamewire.transport.internal.EventLoops;
 import io.gamewire.transport.internal.ListenerThreads;
+import io.gamewire.transport.internal.PacketHandlers;
+import io.gamewire.transport.internal.WriteLimits;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -64,7 +66,6 @@ public final class PacketServer implements AutoCloseable {
   public static final int DEFAULT_PORT = 8080;
 
   private final Builder b;
-  private final PacketHandler<?>[] handlers;
   private final Map<Long, ChannelConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(1);
   private final AtomicBoolean started = new AtomicBoolean();
@@ -81,7 +82,6 @@ public final class PacketServer implements AutoCloseable {
 
   private PacketServer(Builder b) {
     this.b = b;
-    this.handlers = b.handlers.toArray(new PacketHandler<?>[0]);
   }
 
   public static Builder builder(PacketRegistry registry) {
@@ -191,17 +191,9 @@ public final class PacketServer implements AutoCloseable {
     }
 
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public void received(ChannelConnection c, PacketType<?> type, Object body) {
       b.listener.onReceive(c, type, body);
-      PacketHandler h = handlers[type.index()];
-      if (h != null) {
-        try {
-          h.handle(c, body);
-        } catch (Exception e) {
-          log.warn("handler for {} failed on {}", type.name(), c, e);
-        }
-      }
+      b.handlers.dispatch(c, type, body);
     }
 
     @Override
@@ -343,7 +335,7 @@ public final class PacketServer implements AutoCloseable {
   /** Configures a {@link PacketServer}; every setting has a safe default. */
   public static final class Builder {
     private final PacketRegistry registry;
-    private final List<PacketHandler<?>> handlers = new ArrayList<>();
+    private final PacketHandlers handlers;
     private InetSocketAddress bindAddress = new InetSocketAddress("0.0.0.0", DEFAULT_PORT);
     private PacketConfig config = PacketConfig.DEFAULT;
     private PacketServerListener listener = new PacketServerListener() {};
@@ -362,9 +354,7 @@ public final class PacketServer implements AutoCloseable {
 
     private Builder(PacketRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
-      for (int i = 0; i < registry.size(); i++) {
-        handlers.add(null);
-      }
+      this.handlers = new PacketHandlers(registry);
     }
 
     /** Where to listen: {@code host:port}, {@code [v6]:port}; default {@code 0.0.0.0:8080}. */
@@ -390,14 +380,7 @@ public final class PacketServer implements AutoCloseable {
 
     /** Runs {@code handler} for every {@code type} packet received. One handler per type. */
     public <T> Builder handle(PacketType<T> type, PacketHandler<? super T> handler) {
-      int i = type.index();
-      if (i >= registry.size() || registry.types().get(i) != type) {
-        throw new IllegalArgumentException("packet " + type + " is not in this server's registry");
-      }
-      if (handlers.get(i) != null) {
-        throw new IllegalArgumentException("packet " + type.name() + " already has a handler");
-      }
-      handlers.set(i, handler);
+      handlers.set(type, handler, "server");
       return this;
     }
 
@@ -457,9 +440,7 @@ public final class PacketServer implements AutoCloseable {
      * Write buffer marks: above {@code high} a connection reports not writable until {@code low}.
      */
     public Builder writeWaterMarks(int low, int high) {
-      if (low < 0 || high < low) {
-        throw new IllegalArgumentException("need 0 <= low <= high, got " + low + ", " + high);
-      }
+      WriteLimits.checkWaterMarks(low, high);
       this.lowWaterMark = low;
       this.highWaterMark = high;
       return this;
@@ -470,9 +451,7 @@ public final class PacketServer implements AutoCloseable {
      * client that stops reading must not hold the server's memory (default 4 MiB).
      */
     public Builder writeBudgetBytes(long bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("writeBudgetBytes must be at least 1024");
-      }
+      WriteLimits.checkWriteBudget(bytes);
       this.writeBudgetBytes = bytes;
       return this;
     }
