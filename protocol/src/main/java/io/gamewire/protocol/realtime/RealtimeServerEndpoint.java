@@ -1,0 +1,471 @@
+package io.gamewire.protocol.realtime;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * The server side of realtime connections on one socket (docs/PROTOCOL.md sections 3 and 6),
+ * sans-I/O: datagrams and time go in through {@code handle…}, datagrams to send come out of {@link
+ * #pollDatagram}.
+ *
+ * <p><b>No state before validation.</b> A CONNECT_REQUEST is answered with a stateless CHALLENGE
+ * ({@link ChallengeMinter}) and forgotten. Only a CHALLENGE_RESPONSE whose MAC verifies for its
+ * source address, nonce and a timestamp at most the challenge validity old creates a {@link
+ * RealtimeConnection}.
+ *
+ * <p><b>Anti-amplification without per-address state.</b> Before an address is validated the server
+ * answers each datagram with at most one reply, and only if that reply is strictly smaller than the
+ * datagram it answers ({@link #queueReply} enforces this). So the bytes sent to any unvalidated
+ * address never exceed the bytes received from it, with nothing remembered per address. Replies
+ * wait in a bounded queue; when it is full, further replies are dropped and counted.
+ *
+ * <p><b>Demultiplexing.</b> Established connections are found by source address, and a datagram
+ * must also carry that connection's token; otherwise it is dropped and counted. Payload-kind
+ * datagrams from an unknown address are dropped and counted. Nothing from the wire throws.
+ *
+ * <p>Connections are named by an {@code int} id that is never reused by this endpoint. Not
+ * thread-safe: one event loop drives it.
+ */
+public final class RealtimeServerEndpoint implements AutoCloseable {
+
+  /** A datagram to send; the caller owns (and releases) {@code bytes}. */
+  public record Outgoing(InetSocketAddress to, ByteBuf bytes) {}
+
+  /** Receives connection events; callbacks run inside the endpoint's handle/poll calls. */
+  public interface Listener {
+    void onConnected(int connectionId, InetSocketAddress address);
+
+    /** A message; {@code message} is valid during the call only. */
+    void onMessage(int connectionId, int channel, ByteBuf message);
+
+    void onDisconnected(int connectionId, int reasonCode, String text, boolean byPeer);
+  }
+
+  /** Replies (challenges, denials, acceptances) held before the caller polls them. */
+  public static final int MAX_QUEUED_REPLIES = 4096;
+
+  private final class Slot implements RealtimeConnection.Listener {
+    final int id;
+    final InetSocketAddress address;
+    final long clientNonce;
+    final int token;
+    RealtimeConnection connection;
+
+    Slot(int id, InetSocketAddress address, long clientNonce, int token) {
+      this.id = id;
+      this.address = address;
+      this.clientNonce = clientNonce;
+      this.token = token;
+    }
+
+    @Override
+    public void onMessage(int channel, ByteBuf message) {
+      listener.onMessage(id, channel, message);
+    }
+
+    @Override
+    public void onDisconnected(int reasonCode, String text, boolean byPeer) {
+      // The address is free at once; the slot stays until its DISCONNECT copies are polled.
+      byAddress.remove(address, this);
+      listener.onDisconnected(id, reasonCode, text, byPeer);
+    }
+  }
+
+  private final RealtimeConfig config;
+  private final HandshakeConfig handshake;
+  private final int maxClients;
+  private final ChallengeMinter minter;
+  private final RandomGenerator random;
+  private final ByteBufAllocator alloc;
+  private final Listener listener;
+
+  private final Map<InetSocketAddress, Slot> byAddress = new HashMap<>();
+  private final Map<Integer, Slot> byId = new LinkedHashMap<>();
+  private final ArrayDeque<Outgoing> replies = new ArrayDeque<>();
+  private final byte[] mac = new byte[ChallengeMinter.MAC_BYTES];
+  private int nextId = 1;
+  private boolean closed;
+
+  private long notRealtime;
+  private long malformed;
+  private long tooShort;
+  private long unknownAddress;
+  private long wrongToken;
+  private long challengesSent;
+  private long challengesRefused;
+  private long deniedSent;
+  private long addressBusy;
+  private long repliesDropped;
+
+  public RealtimeServerEndpoint(
+      RealtimeConfig config,
+      int maxClients,
+      byte[] challengeKey,
+      RandomGenerator random,
+      ByteBufAllocator alloc,
+      Listener listener) {
+    this(config, HandshakeConfig.defaults(), maxClients, challengeKey, random, alloc, listener);
+  }
+
+  /**
+   * @param challengeKey at least 16 random bytes, drawn by the transport (SecureRandom) once
+   * @param random the source of connection tokens
+   */
+  public RealtimeServerEndpoint(
+      RealtimeConfig config,
+      HandshakeConfig handshake,
+      int maxClients,
+      byte[] challengeKey,
+      RandomGenerator random,
+      ByteBufAllocator alloc,
+      Listener listener) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.handshake = Objects.requireNonNull(handshake, "handshake");
+    if (maxClients < 1) {
+      throw new IllegalArgumentException("maxClients must be at least 1, was " + maxClients);
+    }
+    this.maxClients = maxClients;
+    this.minter =
+        new ChallengeMinter(
+            Objects.requireNonNull(challengeKey, "challengeKey"),
+            handshake.challengeValidityNanos());
+    this.random = Objects.requireNonNull(random, "random");
+    this.alloc = Objects.requireNonNull(alloc, "alloc");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  /**
+   * A datagram from {@code from}. The caller keeps ownership of {@code datagram}. Never throws for
+   * its contents: anything unexpected is counted and dropped.
+   */
+  public void handleDatagram(long nowNanos, InetSocketAddress from, ByteBuf datagram) {
+    Objects.requireNonNull(from, "from");
+    if (closed) {
+      return;
+    }
+    if (!RealtimeHeader.isRealtime(datagram)) {
+      notRealtime++;
+      return;
+    }
+    PacketKind kind = RealtimeHeader.kind(datagram);
+    if (kind == null || RealtimeHeader.flags(datagram) != 0) {
+      malformed++;
+      return;
+    }
+    switch (kind) {
+      case CONNECT_REQUEST -> onConnectRequest(nowNanos, from, datagram);
+      case CHALLENGE_RESPONSE -> onChallengeResponse(nowNanos, from, datagram);
+      case PAYLOAD, KEEPALIVE, DISCONNECT -> {
+        Slot s = byAddress.get(from);
+        if (s == null) {
+          unknownAddress++;
+        } else if (RealtimeHeader.token(datagram) != s.token) {
+          wrongToken++;
+        } else {
+          s.connection.handleDatagram(nowNanos, datagram);
+        }
+      }
+      default -> malformed++; // CHALLENGE, ACCEPTED, DENIED never travel to a server
+    }
+  }
+
+  private void onConnectRequest(long now, InetSocketAddress from, ByteBuf d) {
+    int n = d.readableBytes();
+    if (n < handshake.minRequestBytes()) {
+      tooShort++;
+      return;
+    }
+    int body = d.readerIndex() + RealtimeHeader.BYTES;
+    long nonce = d.getLong(body + Handshake.REQUEST_NONCE);
+    if (d.getUnsignedByte(body + Handshake.REQUEST_VERSION) != Handshake.VERSION) {
+      deny(from, nonce, Handshake.DENIED_VERSION_MISMATCH, n);
+      return;
+    }
+    if (!connectTokenFits(d, body + Handshake.REQUEST_TOKEN_LENGTH)) {
+      malformed++;
+      return;
+    }
+    minter.mint(from, now, nonce, mac, 0);
+    if (queueReply(from, Handshake.challenge(alloc, nonce, now, mac, 0), n)) {
+      challengesSent++;
+    }
+  }
+
+  private void onChallengeResponse(long now, InetSocketAddress from, ByteBuf d) {
+    int n = d.readableBytes();
+    if (n < handshake.minRequestBytes()) {
+      tooShort++;
+      return;
+    }
+    int body = d.readerIndex() + RealtimeHeader.BYTES;
+    long nonce = d.getLong(body + Handshake.RESPONSE_NONCE);
+    if (d.getUnsignedByte(body + Handshake.RESPONSE_VERSION) != Handshake.VERSION) {
+      deny(from, nonce, Handshake.DENIED_VERSION_MISMATCH, n);
+      return;
+    }
+    if (!connectTokenFits(d, body + Handshake.RESPONSE_TOKEN_LENGTH)) {
+      malformed++;
+      return;
+    }
+    Slot existing = byAddress.get(from);
+    if (existing != null && existing.clientNonce == nonce) {
+      // A repeat (our ACCEPTED was lost or is late): the address proved itself already, and
+      // the answer is smaller than the request, so answer the same ACCEPTED again.
+      queueReply(from, accepted(existing), n);
+      return;
+    }
+    long timestamp = d.getLong(body + Handshake.RESPONSE_TIMESTAMP);
+    d.getBytes(body + Handshake.RESPONSE_MAC, mac, 0, ChallengeMinter.MAC_BYTES);
+    if (!minter.verify(from, timestamp, nonce, mac, 0, now)) {
+      challengesRefused++;
+      return;
+    }
+    if (existing != null) {
+      // Another handshake from a connected address: the old connection has to end first
+      // (by DISCONNECT or timeout); replacing it here would let a restart race a live client.
+      addressBusy++;
+      return;
+    }
+    if (byAddress.size() >= maxClients) {
+      deny(from, nonce, Handshake.DENIED_SERVER_FULL, n);
+      return;
+    }
+    Slot s = new Slot(nextId++, from, nonce, newToken());
+    s.connection = new RealtimeConnection(config, s.token, now, alloc, s);
+    byAddress.put(from, s);
+    byId.put(s.id, s);
+    queueReply(from, accepted(s), n);
+    listener.onConnected(s.id, from);
+  }
+
+  private static boolean connectTokenFits(ByteBuf d, int lengthAt) {
+    int length = d.getUnsignedShort(lengthAt);
+    return length <= Handshake.MAX_CONNECT_TOKEN_BYTES && lengthAt + 2 + length <= d.writerIndex();
+  }
+
+  private ByteBuf accepted(Slot s) {
+    return Handshake.accepted(
+        alloc,
+        s.token,
+        s.clientNonce,
+        config.mtuBytes(),
+        Handshake.millisU16(config.keepaliveIntervalNanos()),
+        Handshake.millisU16(config.timeoutNanos()));
+  }
+
+  private void deny(InetSocketAddress to, long nonce, int reason, int answeredBytes) {
+    if (queueReply(to, Handshake.denied(alloc, nonce, reason), answeredBytes)) {
+      deniedSent++;
+    }
+  }
+
+  /**
+   * Queues one reply to a datagram of {@code answeredBytes}. Refuses (and releases) a reply that is
+   * not strictly smaller than what it answers: the anti-amplification rule, kept structurally.
+   */
+  private boolean queueReply(InetSocketAddress to, ByteBuf reply, int answeredBytes) {
+    if (reply.readableBytes() >= answeredBytes || replies.size() >= MAX_QUEUED_REPLIES) {
+      reply.release();
+      repliesDropped++;
+      return false;
+    }
+    replies.addLast(new Outgoing(to, reply));
+    return true;
+  }
+
+  private int newToken() {
+    while (true) {
+      int t = random.nextInt();
+      if (t != 0 && !tokenInUse(t)) {
+        return t;
+      }
+    }
+  }
+
+  private boolean tokenInUse(int token) {
+    for (Slot s : byId.values()) {
+      if (s.token == token) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ sending and timers
+
+  /**
+   * The next datagram to send now, or null: queued handshake replies first, then each connection's
+   * output. Call repeatedly until null.
+   */
+  public Outgoing pollDatagram(long nowNanos) {
+    if (closed) {
+      return null;
+    }
+    Outgoing reply = replies.pollFirst();
+    if (reply != null) {
+      return reply;
+    }
+    Iterator<Slot> it = byId.values().iterator();
+    while (it.hasNext()) {
+      Slot s = it.next();
+      ByteBuf d = s.connection.pollDatagram(nowNanos);
+      if (d != null) {
+        return new Outgoing(s.address, d);
+      }
+      if (s.connection.isClosed()) {
+        it.remove(); // closed and nothing left to tell the peer
+      }
+    }
+    return null;
+  }
+
+  /** When {@link #handleTimeout} next has work, or {@link Long#MAX_VALUE}. */
+  public long nextTimeoutNanos() {
+    long t = Long.MAX_VALUE;
+    if (!closed) {
+      for (Slot s : byId.values()) {
+        t = Math.min(t, s.connection.nextTimeoutNanos());
+      }
+    }
+    return t;
+  }
+
+  public void handleTimeout(long nowNanos) {
+    if (closed) {
+      return;
+    }
+    // A connection that times out here changes byAddress (not byId): iterate over a snapshot.
+    for (Slot s : byId.values().toArray(new Slot[0])) {
+      s.connection.handleTimeout(nowNanos);
+    }
+  }
+
+  /**
+   * Queues a message for connection {@code connectionId}. Returns false if the connection is gone
+   * or closed, or its channel queue is full; an unknown channel or an oversized message throws.
+   */
+  public boolean send(
+      int connectionId,
+      int channel,
+      ByteBuf message,
+      RealtimeConnection.MessageCallbacks callbacks) {
+    Slot s = byId.get(connectionId);
+    return s != null && !closed && s.connection.send(channel, message, callbacks);
+  }
+
+  /** Closes one connection, telling the peer {@code reasonCode} and {@code text}. */
+  public void disconnect(long nowNanos, int connectionId, int reasonCode, String text) {
+    Slot s = byId.get(connectionId);
+    if (s != null) {
+      s.connection.disconnect(nowNanos, reasonCode, text);
+    }
+  }
+
+  /** Closes every connection without telling the peers and releases every buffer. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Slot s : byId.values().toArray(new Slot[0])) {
+      s.connection.close();
+    }
+    byId.clear();
+    byAddress.clear();
+    Outgoing o;
+    while ((o = replies.pollFirst()) != null) {
+      o.bytes().release();
+    }
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** Established connections (not counting closed ones still sending their DISCONNECT). */
+  public int connectionCount() {
+    return byAddress.size();
+  }
+
+  /** Handshake replies waiting to be polled: the only memory unvalidated peers can cost. */
+  public int pendingReplies() {
+    return replies.size();
+  }
+
+  /** The address of a connection, or null. */
+  public InetSocketAddress address(int connectionId) {
+    Slot s = byId.get(connectionId);
+    return s == null ? null : s.address;
+  }
+
+  /** A connection's statistics, or null if it is gone. */
+  public ConnectionStats stats(int connectionId, long nowNanos) {
+    Slot s = byId.get(connectionId);
+    return s == null ? null : s.connection.stats(nowNanos);
+  }
+
+  int token(int connectionId) {
+    Slot s = byId.get(connectionId);
+    return s == null ? 0 : s.token;
+  }
+
+  /** Datagrams too short for a header or with another protocol id. */
+  public long notRealtimeDatagrams() {
+    return notRealtime;
+  }
+
+  /**
+   * Datagrams with an unknown kind, a reserved flag, a bad connect token length or a kind only a
+   * client receives.
+   */
+  public long malformedDatagrams() {
+    return malformed;
+  }
+
+  /** Handshake requests shorter than the padded minimum. */
+  public long unpaddedRequests() {
+    return tooShort;
+  }
+
+  /** Payload, keepalive or disconnect datagrams from an address with no connection. */
+  public long unknownAddressDatagrams() {
+    return unknownAddress;
+  }
+
+  /** Datagrams from a connected address carrying another token (spoofed). */
+  public long wrongTokenDatagrams() {
+    return wrongToken;
+  }
+
+  public long challengesSent() {
+    return challengesSent;
+  }
+
+  /** Challenge responses whose MAC did not verify or that were too old. */
+  public long challengesRefused() {
+    return challengesRefused;
+  }
+
+  public long deniedSent() {
+    return deniedSent;
+  }
+
+  /** Verified responses with a new nonce from an address that is still connected. */
+  public long addressBusyResponses() {
+    return addressBusy;
+  }
+
+  /** Replies dropped because the queue was full (or a reply would not have been smaller). */
+  public long repliesDropped() {
+    return repliesDropped;
+  }
+}
