@@ -19,6 +19,8 @@ import java.util.Map;
  *       the server's own notices (joins and leaves)</td></tr>
  * </table>
  *
+ * <p>Ids follow peng3dnet's simplechat: {@code chat:message} is 64, {@code chat:join} 65.
+ *
  * <p>The server's ping data holds {@code users} (how many have joined) and {@code usersample} (up
  * to ten nicknames).
  */
@@ -33,8 +35,11 @@ public final class ChatProtocol {
 
   static {
     PacketRegistry.Builder b = PacketRegistry.builder();
-    JOIN = b.register("chat:join", PacketCodec.map());
+    // peng3dnet's simplechat registers chat:message (64) before chat:join (65). Ids must match: our
+    // client's default sync (STRICT) refuses other ids, and peng3dnet's auto-sync loses a packet
+    // when two ids are swapped.
     MESSAGE = b.register("chat:message", PacketCodec.map());
+    JOIN = b.register("chat:join", PacketCodec.map());
     REGISTRY = b.build();
   }
 
