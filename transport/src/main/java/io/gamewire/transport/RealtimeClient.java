@@ -1,0 +1,479 @@
+package io.gamewire.transport;
+
+import io.gamewire.protocol.realtime.ConnectFailure;
+import io.gamewire.protocol.realtime.ConnectionStats;
+import io.gamewire.protocol.realtime.HandshakeConfig;
+import io.gamewire.protocol.realtime.RealtimeClientEndpoint;
+import io.gamewire.protocol.realtime.RealtimeConfig;
+import io.gamewire.protocol.realtime.RealtimeConnection;
+import io.gamewire.transport.internal.DatagramDriver;
+import io.gamewire.transport.internal.EventLoops;
+import io.gamewire.transport.internal.ListenerThreads;
+import io.gamewire.transport.internal.RealtimeArguments;
+import io.gamewire.transport.internal.SerialExecutor;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramPacket;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A realtime (UDP) client: one socket, one connection to a {@link RealtimeServer}. {@link #connect}
+ * runs the handshake; {@link #send} may then be called from any thread and returns false rather
+ * than block when the send queue is full; {@link #close} tells the server and releases the client's
+ * threads, socket and buffers.
+ *
+ * <pre>{@code
+ * try (RealtimeClient client = RealtimeClient.builder("game.example:7777")
+ *         .listener(new RealtimeClientListener() {
+ *           public void onMessage(int channel, byte[] message) { ... }
+ *         })
+ *         .build()
+ *         .connect()) {
+ *   client.send(0, input);
+ * }
+ * }</pre>
+ */
+public final class RealtimeClient implements AutoCloseable {
+
+  private final Builder b;
+  private final String serverText;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CompletableFuture<RealtimeClient> connected = new CompletableFuture<>();
+  private final Driver driver;
+  private volatile boolean connectedView;
+  private volatile boolean endedView;
+  private IoThreads ownThreads;
+  private ExecutorService ownListenerPool;
+  private SerialExecutor serial;
+  private Channel channel;
+
+  private RealtimeClient(Builder b) {
+    this.b = b;
+    this.serverText = Addresses.format(b.server);
+    this.driver = new Driver(b.maxQueuedSends);
+  }
+
+  /** A client of the server at {@code host:port} or {@code [v6]:port} (default port 7777). */
+  public static Builder builder(String server) {
+    return new Builder(Addresses.resolve(server, RealtimeServer.DEFAULT_PORT));
+  }
+
+  public static Builder builder(InetSocketAddress server) {
+    return new Builder(server);
+  }
+
+  /**
+   * Connects and waits for the handshake to end (at most the handshake's connect timeout).
+   *
+   * @throws RealtimeConnectException with the reason (timed out, server full, version mismatch) in
+   *     its message and {@link RealtimeConnectException#failure()}; the client is closed then
+   */
+  public RealtimeClient connect() throws IOException {
+    CompletableFuture<RealtimeClient> f = connectAsync();
+    long waitNanos = b.handshake.connectTimeoutNanos() + TimeUnit.SECONDS.toNanos(5);
+    try {
+      return f.get(waitNanos, TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      close();
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("cannot connect to " + serverText + ": " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      close();
+      throw new RealtimeConnectException(ConnectFailure.TIMED_OUT, serverText);
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      throw new RealtimeConnectException(ConnectFailure.CANCELLED, serverText);
+    }
+  }
+
+  /**
+   * Starts connecting. The future completes on the listener executor (after {@code onConnected}) or
+   * fails with a {@link RealtimeConnectException}; after a failure, {@link #close} releases the
+   * client's threads.
+   */
+  public CompletableFuture<RealtimeClient> connectAsync() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("connect was already called; build a new client to retry");
+    }
+    IoThreads threads = b.ioThreads;
+    if (threads == null) {
+      threads = ownThreads = IoThreads.create(1, "gamewire-realtime-client");
+    }
+    if (!b.listenersOnIoThread) {
+      Executor executor = b.listenerExecutor;
+      if (executor == null) {
+        executor =
+            ownListenerPool = ListenerThreads.newPool(1, "gamewire-realtime-client-listener");
+      }
+      serial = new SerialExecutor(executor);
+    }
+    driver.endpoint =
+        new RealtimeClientEndpoint(
+            b.config,
+            b.handshake,
+            b.server,
+            DatagramDriver.randomFrom(new SecureRandom()),
+            PooledByteBufAllocator.DEFAULT,
+            driver);
+    int receiveBytes = Math.max(b.config.mtuBytes(), b.handshake.minRequestBytes()) + 64;
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(threads.group())
+            .channel(EventLoops.datagramChannel())
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBytes))
+            .handler(driver);
+    // A wildcard of the server's family, so replies carry addresses the endpoint compares equal.
+    InetSocketAddress local =
+        b.server.getAddress() instanceof Inet6Address
+            ? new InetSocketAddress("::", 0)
+            : new InetSocketAddress("0.0.0.0", 0);
+    ChannelFuture bound = bootstrap.bind(local);
+    channel = bound.channel();
+    bound.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            driver.startOnLoop();
+          } else {
+            endedView = true;
+            connected.completeExceptionally(
+                new RealtimeConnectException(
+                    "cannot open a UDP socket to reach " + serverText + ": " + f.cause(),
+                    f.cause()));
+          }
+        });
+    return connected;
+  }
+
+  // ---------------------------------------------------------------- sending (any thread)
+
+  public boolean send(int channel, byte[] message) {
+    return send(channel, message, null);
+  }
+
+  public boolean send(int channel, byte[] message, RealtimeConnection.MessageCallbacks callbacks) {
+    RealtimeArguments.checkMessage(b.config, channel, message.length);
+    return checkConnected() && offer(channel, RealtimeArguments.copy(message), callbacks);
+  }
+
+  /**
+   * Queues a copy of {@code message}'s readable bytes. Returns false if the connection has ended or
+   * the send queue is full (back off and retry). Before {@code connect} succeeded, an unconfigured
+   * channel or an oversized message throws. {@code callbacks} (nullable) get exactly one of onAcked
+   * / onTimedOut, on the listener executor.
+   */
+  public boolean send(int channel, ByteBuf message, RealtimeConnection.MessageCallbacks callbacks) {
+    RealtimeArguments.checkMessage(b.config, channel, message.readableBytes());
+    return checkConnected() && offer(channel, RealtimeArguments.copy(message), callbacks);
+  }
+
+  private boolean checkConnected() {
+    if (endedView || closed.get()) {
+      return false;
+    }
+    if (!connectedView) {
+      throw new IllegalStateException(
+          "not connected yet: send after connect() returns or onConnected runs");
+    }
+    return true;
+  }
+
+  private boolean offer(int channel, ByteBuf copy, RealtimeConnection.MessageCallbacks callbacks) {
+    if (driver.offerSend(channel, copy, callbacks)) {
+      return true;
+    }
+    copy.release();
+    return false;
+  }
+
+  /**
+   * Ends the connection, telling the server {@code code} (1000 and up for the application's
+   * reasons) and {@code text} (at most 64 bytes of UTF-8). The client still needs {@link #close} to
+   * release its threads.
+   */
+  public void disconnect(int code, String text) {
+    String t = RealtimeArguments.checkDisconnect(code, text);
+    EventLoop loop = driver.loop();
+    if (loop != null && !closed.get()) {
+      loop.execute(() -> driver.disconnectOnLoop(code, t));
+    }
+  }
+
+  // ---------------------------------------------------------------- state (any thread)
+
+  public boolean isConnected() {
+    return connectedView && !endedView;
+  }
+
+  /** The local socket's address, or null before connecting. */
+  public InetSocketAddress localAddress() {
+    Channel c = channel;
+    return c == null ? null : (InetSocketAddress) c.localAddress();
+  }
+
+  public InetSocketAddress serverAddress() {
+    return b.server;
+  }
+
+  /** The connection's statistics, or null before it exists. Waits for the event loop briefly. */
+  public ConnectionStats stats() {
+    EventLoop loop = driver.loop();
+    if (loop == null || !connectedView) {
+      return null;
+    }
+    if (loop.inEventLoop()) {
+      return driver.endpoint.stats(System.nanoTime());
+    }
+    try {
+      return loop.submit(() -> driver.endpoint.stats(System.nanoTime())).get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /**
+   * Tells the server (code 1, "closed") if connected, abandons a handshake in progress, closes the
+   * socket and releases the client's own threads. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!started.get() || !closed.compareAndSet(false, true)) {
+      return;
+    }
+    Channel c = channel;
+    boolean onLoop = c != null && c.eventLoop().inEventLoop();
+    if (c != null) {
+      if (onLoop) {
+        driver.closeOnLoop();
+      } else {
+        c.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        c.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+      }
+    }
+    if (ownListenerPool != null) {
+      ownListenerPool.shutdown();
+      if (!onLoop) {
+        try {
+          ownListenerPool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    if (ownThreads != null) {
+      if (onLoop) {
+        ownThreads.group().shutdownGracefully(0, 2, TimeUnit.SECONDS); // cannot wait for ourselves
+      } else {
+        ownThreads.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- the loop side
+
+  private final class Driver extends DatagramDriver implements RealtimeClientEndpoint.Listener {
+    RealtimeClientEndpoint endpoint;
+
+    Driver(int maxQueuedSends) {
+      super(maxQueuedSends);
+    }
+
+    boolean offerSend(int channel, ByteBuf copy, RealtimeConnection.MessageCallbacks callbacks) {
+      return offer(new Send(0, channel, copy, callbacks, false));
+    }
+
+    void startOnLoop() {
+      if (closed.get() || isStopped()) {
+        return;
+      }
+      endpoint.connect(System.nanoTime());
+      flush();
+    }
+
+    @Override
+    protected void handle(long now, InetSocketAddress from, ByteBuf datagram) {
+      endpoint.handleDatagram(now, from, datagram);
+    }
+
+    @Override
+    protected DatagramPacket poll(long now) {
+      ByteBuf d = endpoint.pollDatagram(now);
+      return d == null ? null : new DatagramPacket(d, b.server);
+    }
+
+    @Override
+    protected long nextTimeoutNanos() {
+      return endpoint.nextTimeoutNanos();
+    }
+
+    @Override
+    protected void timeout(long now) {
+      endpoint.handleTimeout(now);
+    }
+
+    @Override
+    protected void deliver(long now, Send s) {
+      RealtimeConnection.MessageCallbacks cb = s.callbacks();
+      if (cb != null && serial != null) {
+        cb = RealtimeServer.onExecutor(cb, serial);
+      }
+      boolean queued;
+      try {
+        queued = endpoint.isConnected() && endpoint.send(s.channel(), s.data(), cb);
+      } catch (IllegalStateException e) {
+        queued = false;
+      }
+      if (!queued && cb != null) {
+        cb.onTimedOut();
+      }
+    }
+
+    void disconnectOnLoop(int code, String text) {
+      if (!isStopped()) {
+        endpoint.disconnect(System.nanoTime(), code, text);
+        flush();
+      }
+    }
+
+    void closeOnLoop() {
+      if (isStopped()) {
+        return;
+      }
+      if (endpoint.isConnected()) {
+        endpoint.disconnect(System.nanoTime(), RealtimeConnection.REASON_CLOSED, "closed");
+        flush();
+      }
+      stopOnLoop();
+      endpoint.close();
+      channel().close();
+    }
+
+    // RealtimeClientEndpoint.Listener: runs inside endpoint calls, on the loop.
+
+    @Override
+    public void onConnected() {
+      connectedView = true;
+      post(b.listener::onConnected);
+      post(() -> connected.complete(RealtimeClient.this));
+    }
+
+    @Override
+    public void onConnectFailed(ConnectFailure failure) {
+      endedView = true;
+      RealtimeConnectException e = new RealtimeConnectException(failure, serverText);
+      post(() -> connected.completeExceptionally(e));
+      stopOnLoop();
+      channel().close();
+    }
+
+    @Override
+    public void onMessage(int channel, ByteBuf message) {
+      byte[] copy = ByteBufUtil.getBytes(message); // the datagram buffer is reused after this call
+      post(() -> b.listener.onMessage(channel, copy));
+    }
+
+    @Override
+    public void onDisconnected(int code, String text, boolean byPeer) {
+      endedView = true;
+      post(() -> b.listener.onDisconnected(code, text, byPeer));
+    }
+
+    private void post(Runnable event) {
+      if (serial == null) {
+        RealtimeServer.deliverInline(event);
+      } else {
+        serial.execute(event);
+      }
+    }
+  }
+
+  /** Configures a {@link RealtimeClient}; every setting has a safe default. */
+  public static final class Builder {
+    private final InetSocketAddress server;
+    private RealtimeConfig config = RealtimeConfig.defaults();
+    private HandshakeConfig handshake = HandshakeConfig.defaults();
+    private RealtimeClientListener listener = new RealtimeClientListener() {};
+    private IoThreads ioThreads;
+    private Executor listenerExecutor;
+    private boolean listenersOnIoThread;
+    private int maxQueuedSends = 16_384;
+
+    private Builder(InetSocketAddress server) {
+      this.server = Objects.requireNonNull(server, "server");
+      if (server.isUnresolved()) {
+        throw new IllegalArgumentException("server address is unresolved: " + server);
+      }
+    }
+
+    /** Channels, MTU, timeouts, congestion; must match the server's channels. */
+    public Builder config(RealtimeConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    public Builder handshake(HandshakeConfig handshake) {
+      this.handshake = Objects.requireNonNull(handshake, "handshake");
+      return this;
+    }
+
+    public Builder listener(RealtimeClientListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Shares I/O threads with other clients and servers; the caller closes them. */
+    public Builder ioThreads(IoThreads threads) {
+      this.ioThreads = Objects.requireNonNull(threads, "threads");
+      return this;
+    }
+
+    /** Runs listener callbacks on this executor, in order (default: one own thread). */
+    public Builder listenerExecutor(Executor executor) {
+      this.listenerExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Runs listener callbacks on the I/O thread: no hand-off, but they must not block. */
+    public Builder listenersOnIoThread() {
+      this.listenersOnIoThread = true;
+      return this;
+    }
+
+    /** Messages waiting for the I/O thread before {@code send} returns false (default 16384). */
+    public Builder maxQueuedSends(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxQueuedSends must be at least 1, was " + n);
+      }
+      this.maxQueuedSends = n;
+      return this;
+    }
+
+    public RealtimeClient build() {
+      return new RealtimeClient(this);
+    }
+  }
+}

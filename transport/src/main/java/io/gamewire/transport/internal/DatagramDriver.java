@@ -1,0 +1,294 @@
+package io.gamewire.transport.internal;
+
+import io.gamewire.protocol.realtime.RealtimeConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty handler of one UDP socket that drives one sans-I/O realtime endpoint on the socket's
+ * event loop. Subclasses adapt it to the server or the client endpoint.
+ *
+ * <p><b>Input.</b> Every datagram goes to {@link #handle} with {@code System.nanoTime()}; the
+ * endpoint's output is drained once per read batch, in {@code channelReadComplete}, into writes
+ * that share one flush.
+ *
+ * <p><b>Sends from other threads.</b> {@link #offer} puts a message on one bounded multi-producer
+ * queue per socket and returns false when {@code maxQueuedSends} are already waiting: backpressure
+ * that never blocks the caller. The first send after the queue went idle schedules one drain task;
+ * the task hands up to {@link #SEND_BATCH} messages to the endpoint, drains the endpoint's output
+ * once, and comes back for the rest.
+ *
+ * <p><b>Time.</b> One scheduled task on the loop, re-armed after every batch to the endpoint's next
+ * deadline, waiting at least {@link #MIN_TIMER_NANOS}.
+ */
+public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(DatagramDriver.class);
+
+  /** Queued sends handed to the endpoint before its output is written. */
+  static final int SEND_BATCH = 1024;
+
+  /**
+   * The shortest timer wait. A deadline already past after a full drain means the endpoint waits
+   * for its send budget, and the timer must not spin; and a server with hundreds of connections has
+   * a deadline every few microseconds, each costing a pass over every connection, so timers are
+   * coalesced to at most about one per millisecond per socket.
+   */
+  static final long MIN_TIMER_NANOS = 1_000_000L;
+
+  /** A message queued by {@link #offer}; {@code target} is a connection id (0 for a client). */
+  public record Send(
+      int target,
+      int channel,
+      ByteBuf data,
+      RealtimeConnection.MessageCallbacks callbacks,
+      boolean broadcast) {}
+
+  private final int maxQueuedSends;
+  private final Queue<Send> sends = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::drainSends;
+  private final Runnable timerTask = this::onTimer;
+
+  private volatile Channel channel;
+  private EventLoop loop;
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> timer;
+  private long timerDeadline = Long.MAX_VALUE;
+  private volatile boolean stopped;
+
+  protected DatagramDriver(int maxQueuedSends) {
+    if (maxQueuedSends < 1) {
+      throw new IllegalArgumentException("maxQueuedSends must be at least 1");
+    }
+    this.maxQueuedSends = maxQueuedSends;
+  }
+
+  /**
+   * A fast generator for tokens and nonces, seeded from {@code secure}: an off-path attacker cannot
+   * predict it, and the event loop does not pay for SecureRandom per connection.
+   */
+  public static RandomGenerator randomFrom(SecureRandom secure) {
+    byte[] seed = new byte[32];
+    secure.nextBytes(seed);
+    return RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+  }
+
+  // ---------------------------------------------------------------- endpoint adapter (loop)
+
+  protected abstract void handle(long nowNanos, InetSocketAddress from, ByteBuf datagram);
+
+  /** The next datagram to write, or null. */
+  protected abstract DatagramPacket poll(long nowNanos);
+
+  protected abstract long nextTimeoutNanos();
+
+  protected abstract void timeout(long nowNanos);
+
+  /** Hands one queued message to the endpoint; the driver releases {@code s.data()} afterwards. */
+  protected abstract void deliver(long nowNanos, Send s);
+
+  // ---------------------------------------------------------------- Netty (loop)
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.channel = ctx.channel();
+    this.loop = ctx.channel().eventLoop();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    DatagramPacket p = (DatagramPacket) msg;
+    try {
+      if (!stopped) {
+        handle(System.nanoTime(), p.sender(), p.content());
+      }
+    } catch (RuntimeException e) {
+      // The endpoints never throw for wire bytes; anything else is our bug, not the peer's.
+      log.warn("realtime endpoint failed on a datagram from {}", p.sender(), e);
+    } finally {
+      p.release();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    flush();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // ICMP unreachable and friends surface here; UDP goes on.
+    log.debug("realtime socket {}: {}", ctx.channel().localAddress(), cause.toString());
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    stopOnLoop();
+    ctx.fireChannelInactive();
+  }
+
+  // ---------------------------------------------------------------- sends (any thread)
+
+  /**
+   * Queues a message; false if the queue is full or the socket is closed. On success the driver
+   * owns {@code data}; on failure the caller still does.
+   */
+  protected final boolean offer(Send s) {
+    if (stopped || queued.incrementAndGet() > maxQueuedSends) {
+      queued.decrementAndGet();
+      return false;
+    }
+    sends.add(s);
+    if (drainScheduled.compareAndSet(false, true)) {
+      EventLoop l = loop; // set at registration, before any public send is possible
+      try {
+        l.execute(drainTask);
+      } catch (RejectedExecutionException e) {
+        drainQueued(Integer.MAX_VALUE); // the loop is gone: release what waits
+      }
+    }
+    return true;
+  }
+
+  /** Messages waiting for the event loop. */
+  public final int queuedSends() {
+    return queued.get();
+  }
+
+  private void drainSends() {
+    drainScheduled.set(false);
+    if (drainQueued(SEND_BATCH)) {
+      flush();
+    }
+    if (!sends.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+      loop.execute(drainTask);
+    }
+  }
+
+  /** Hands up to {@code max} queued messages to the endpoint; whether any were. */
+  protected final boolean drainQueued(int max) {
+    long now = System.nanoTime();
+    int n = 0;
+    Send s;
+    while (n < max && (s = sends.poll()) != null) {
+      queued.decrementAndGet();
+      n++;
+      try {
+        if (!stopped) {
+          deliver(now, s);
+        } else if (s.callbacks() != null) {
+          s.callbacks().onTimedOut();
+        }
+      } catch (RuntimeException e) {
+        log.warn("realtime send on channel {} failed", s.channel(), e);
+      } finally {
+        s.data().release();
+      }
+    }
+    return n > 0;
+  }
+
+  // ---------------------------------------------------------------- output and timer (loop)
+
+  /** Writes everything the endpoint has to send now, flushes once, and re-arms the timer. */
+  protected final void flush() {
+    if (stopped) {
+      return;
+    }
+    long now = System.nanoTime();
+    boolean wrote = false;
+    DatagramPacket p;
+    while ((p = poll(now)) != null) {
+      ctx.write(p, ctx.voidPromise());
+      wrote = true;
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+    armTimer(now);
+  }
+
+  private void armTimer(long now) {
+    long deadline = nextTimeoutNanos();
+    if (deadline == Long.MAX_VALUE) {
+      return;
+    }
+    if (deadline - now < MIN_TIMER_NANOS) {
+      deadline = now + MIN_TIMER_NANOS;
+    }
+    if (timer != null && timerDeadline - deadline <= 0) {
+      return; // an earlier (or equal) wake-up is armed; it re-arms when it fires
+    }
+    cancelTimer();
+    timerDeadline = deadline;
+    timer = loop.schedule(timerTask, deadline - now, TimeUnit.NANOSECONDS);
+  }
+
+  private void onTimer() {
+    timer = null;
+    timerDeadline = Long.MAX_VALUE;
+    if (stopped) {
+      return;
+    }
+    try {
+      timeout(System.nanoTime());
+    } catch (RuntimeException e) {
+      log.warn("realtime endpoint failed in its timer", e);
+    }
+    flush();
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+      timerDeadline = Long.MAX_VALUE;
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  public final Channel channel() {
+    return channel;
+  }
+
+  public final EventLoop loop() {
+    return loop;
+  }
+
+  /**
+   * Stops driving the endpoint: cancels the timer and releases queued messages (their callbacks
+   * time out). The subclass closes the endpoint. Loop only; idempotent.
+   */
+  protected final void stopOnLoop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    cancelTimer();
+    drainQueued(Integer.MAX_VALUE);
+  }
+
+  protected final boolean isStopped() {
+    return stopped;
+  }
+}
