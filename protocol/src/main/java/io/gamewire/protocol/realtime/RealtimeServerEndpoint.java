@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -89,6 +89,9 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
 
   private final Map<InetSocketAddress, Slot> byAddress = new HashMap<>();
   private final Map<Integer, Slot> byId = new LinkedHashMap<>();
+  // The connections of the output pass under way (pollDatagram), and where it stands; -1: none.
+  private final ArrayList<Slot> pass = new ArrayList<>();
+  private int passIndex = -1;
   private final ArrayDeque<Outgoing> replies = new ArrayDeque<>();
   private final byte[] mac = new byte[ChallengeMinter.MAC_BYTES];
   private int nextId = 1;
@@ -315,17 +318,28 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     if (reply != null) {
       return reply;
     }
-    Iterator<Slot> it = byId.values().iterator();
-    while (it.hasNext()) {
-      Slot s = it.next();
-      ByteBuf d = s.connection.pollDatagram(nowNanos);
-      if (d != null) {
-        return new Outgoing(s.address, d);
-      }
-      if (s.connection.isClosed()) {
-        it.remove(); // closed and nothing left to tell the peer
-      }
+    // One pass visits each connection once, staying on a connection while it has datagrams, so
+    // draining k datagrams from N connections costs N + k calls, not N * k.
+    if (passIndex < 0) {
+      pass.clear();
+      pass.addAll(byId.values());
+      passIndex = 0;
     }
+    while (passIndex < pass.size()) {
+      Slot s = pass.get(passIndex);
+      if (byId.get(s.id) == s) {
+        ByteBuf d = s.connection.pollDatagram(nowNanos);
+        if (d != null) {
+          return new Outgoing(s.address, d);
+        }
+        if (s.connection.isClosed()) {
+          byId.remove(s.id); // closed and nothing left to tell the peer
+        }
+      }
+      passIndex++;
+    }
+    passIndex = -1;
+    pass.clear();
     return null;
   }
 
