@@ -25,6 +25,8 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -137,7 +139,11 @@ public final class RealtimeClient implements AutoCloseable {
             DatagramDriver.randomFrom(new SecureRandom()),
             PooledByteBufAllocator.DEFAULT,
             driver);
-    int receiveBytes = Math.max(b.config.mtuBytes(), b.handshake.minRequestBytes()) + 64;
+    driver.sideProtocols(b.sideProtocols);
+    int receiveBytes =
+        Math.max(
+            Math.max(b.config.mtuBytes(), b.handshake.minRequestBytes()) + 64,
+            DatagramDriver.maxSideDatagramBytes(b.sideProtocols));
     Bootstrap bootstrap =
         new Bootstrap()
             .group(threads.group())
@@ -147,9 +153,11 @@ public final class RealtimeClient implements AutoCloseable {
             .handler(driver);
     // A wildcard of the server's family, so replies carry addresses the endpoint compares equal.
     InetSocketAddress local =
-        b.server.getAddress() instanceof Inet6Address
-            ? new InetSocketAddress("::", 0)
-            : new InetSocketAddress("0.0.0.0", 0);
+        b.localAddress != null
+            ? b.localAddress
+            : b.server.getAddress() instanceof Inet6Address
+                ? new InetSocketAddress("::", 0)
+                : new InetSocketAddress("0.0.0.0", 0);
     ChannelFuture bound = bootstrap.bind(local);
     channel = bound.channel();
     bound.addListener(
@@ -421,6 +429,8 @@ public final class RealtimeClient implements AutoCloseable {
     private Executor listenerExecutor;
     private boolean listenersOnIoThread;
     private int maxQueuedSends = 16_384;
+    private final List<SideProtocol> sideProtocols = new ArrayList<>();
+    private InetSocketAddress localAddress;
 
     private Builder(InetSocketAddress server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -460,6 +470,25 @@ public final class RealtimeClient implements AutoCloseable {
     /** Runs listener callbacks on the I/O thread: no hand-off, but they must not block. */
     public Builder listenersOnIoThread() {
       this.listenersOnIoThread = true;
+      return this;
+    }
+
+    /**
+     * Shares the socket with another protocol: datagrams it {@linkplain SideProtocol#claims claims}
+     * go to it, and it can send from the socket. Checked in the order added.
+     */
+    public Builder sideProtocol(SideProtocol protocol) {
+      sideProtocols.add(Objects.requireNonNull(protocol, "protocol"));
+      return this;
+    }
+
+    /**
+     * Binds the client's socket to this local address (default: the wildcard of the server's
+     * family, any port). A fixed port keeps a NAT mapping made earlier from that port, which is
+     * what a connector's punch-through relies on.
+     */
+    public Builder localAddress(InetSocketAddress local) {
+      this.localAddress = Objects.requireNonNull(local, "local");
       return this;
     }
 

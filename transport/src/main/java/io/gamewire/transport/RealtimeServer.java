@@ -23,6 +23,8 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -118,7 +120,11 @@ public final class RealtimeServer implements AutoCloseable {
             DatagramDriver.randomFrom(secure),
             PooledByteBufAllocator.DEFAULT,
             driver);
-    int receiveBytes = Math.max(b.config.mtuBytes(), b.handshake.minRequestBytes()) + 64;
+    driver.sideProtocols(b.sideProtocols);
+    int receiveBytes =
+        Math.max(
+            Math.max(b.config.mtuBytes(), b.handshake.minRequestBytes()) + 64,
+            DatagramDriver.maxSideDatagramBytes(b.sideProtocols));
     Bootstrap bootstrap =
         new Bootstrap()
             .group(threads.group())
@@ -453,6 +459,7 @@ public final class RealtimeServer implements AutoCloseable {
     private Executor listenerExecutor;
     private boolean listenersOnIoThread;
     private int maxQueuedSends = 65_536;
+    private final List<SideProtocol> sideProtocols = new ArrayList<>();
     private int socketBufferBytes = 4 * 1024 * 1024;
 
     private Builder() {}
@@ -514,6 +521,15 @@ public final class RealtimeServer implements AutoCloseable {
      */
     public Builder listenersOnIoThread() {
       this.listenersOnIoThread = true;
+      return this;
+    }
+
+    /**
+     * Shares the socket with another protocol: datagrams it {@linkplain SideProtocol#claims claims}
+     * go to it, and it can send from the socket. Checked in the order added.
+     */
+    public Builder sideProtocol(SideProtocol protocol) {
+      sideProtocols.add(Objects.requireNonNull(protocol, "protocol"));
       return this;
     }
 

@@ -1,6 +1,8 @@
 package io.gamewire.transport.internal;
 
 import io.gamewire.protocol.realtime.RealtimeConnection;
+import io.gamewire.transport.SideProtocol;
+import io.gamewire.transport.SideSocket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,6 +12,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * that never blocks the caller. The first send after the queue went idle schedules one drain task;
  * the task hands up to {@link #SEND_BATCH} messages to the endpoint, drains the endpoint's output
  * once, and comes back for the rest.
+ *
+ * <p><b>Side protocols.</b> A datagram that a {@link SideProtocol} claims goes to it instead of the
+ * endpoint; side protocols send through a {@link SideSocket} on the same channel.
  *
  * <p><b>Time.</b> One scheduled task on the loop, re-armed after every batch to the endpoint's next
  * deadline, waiting at least {@link #MIN_TIMER_NANOS}.
@@ -67,6 +73,9 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   private final Runnable drainTask = this::drainSends;
   private final Runnable timerTask = this::onTimer;
 
+  private List<SideProtocol> sides = List.of();
+  private final SideSocket sideSocket = new SharedSocket();
+
   private volatile Channel channel;
   private EventLoop loop;
   private ChannelHandlerContext ctx;
@@ -89,6 +98,20 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
     byte[] seed = new byte[32];
     secure.nextBytes(seed);
     return RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+  }
+
+  /** Protocols that share this socket; set before the channel registers. */
+  public final void sideProtocols(List<SideProtocol> protocols) {
+    this.sides = List.copyOf(protocols);
+  }
+
+  /** The largest datagram any side protocol receives, or 0. */
+  public static int maxSideDatagramBytes(List<SideProtocol> protocols) {
+    int max = 0;
+    for (SideProtocol p : protocols) {
+      max = Math.max(max, p.maxDatagramBytes());
+    }
+    return max;
   }
 
   // ---------------------------------------------------------------- endpoint adapter (loop)
@@ -115,11 +138,28 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    for (SideProtocol side : sides) {
+      try {
+        side.onAttach(sideSocket);
+      } catch (RuntimeException e) {
+        log.warn("side protocol {} failed to attach", side, e);
+      }
+    }
+    ctx.fireChannelActive();
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     DatagramPacket p = (DatagramPacket) msg;
     try {
       if (!stopped) {
-        handle(System.nanoTime(), p.sender(), p.content());
+        SideProtocol side = claimant(p.content());
+        if (side != null) {
+          side.onDatagram(p.sender(), p.content());
+        } else {
+          handle(System.nanoTime(), p.sender(), p.content());
+        }
       }
     } catch (RuntimeException e) {
       // The endpoints never throw for wire bytes; anything else is our bug, not the peer's.
@@ -127,6 +167,16 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
     } finally {
       p.release();
     }
+  }
+
+  private SideProtocol claimant(ByteBuf datagram) {
+    for (int i = 0; i < sides.size(); i++) {
+      SideProtocol side = sides.get(i);
+      if (side.claims(datagram)) {
+        return side;
+      }
+    }
+    return null;
   }
 
   @Override
@@ -286,9 +336,65 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
     stopped = true;
     cancelTimer();
     drainQueued(Integer.MAX_VALUE);
+    for (SideProtocol side : sides) {
+      try {
+        side.onDetach();
+      } catch (RuntimeException e) {
+        log.warn("side protocol {} failed to detach", side, e);
+      }
+    }
   }
 
   protected final boolean isStopped() {
     return stopped;
+  }
+
+  /** The socket as side protocols see it. */
+  private final class SharedSocket implements SideSocket {
+    @Override
+    public void send(InetSocketAddress to, ByteBuf datagram) {
+      EventLoop l = loop;
+      if (l != null && l.inEventLoop()) {
+        write(to, datagram);
+        flush();
+        return;
+      }
+      try {
+        l.execute(
+            () -> {
+              write(to, datagram);
+              flush();
+            });
+      } catch (RuntimeException e) {
+        datagram.release(); // no loop, or it is shut down
+      }
+    }
+
+    @Override
+    public void write(InetSocketAddress to, ByteBuf datagram) {
+      if (stopped || ctx == null) {
+        datagram.release();
+        return;
+      }
+      ctx.write(new DatagramPacket(datagram, to), ctx.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+      if (ctx != null) {
+        ctx.flush();
+      }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      Channel c = channel;
+      return c == null ? null : (InetSocketAddress) c.localAddress();
+    }
+
+    @Override
+    public EventLoop loop() {
+      return loop;
+    }
   }
 }
