@@ -16,7 +16,8 @@ import java.util.Objects;
  * same version cost one diff.
  *
  * <p>The game status is the reserved top-level key {@value #GAME_STATUS} (0 paused, 1 active), so
- * pausing travels as an ordinary update. Not thread-safe: one game thread owns it.
+ * pausing travels as an ordinary update. One game thread owns the store; other threads may only
+ * read {@link #state()} and {@link #timeOrder()}.
  */
 public final class GameStateStore {
   /** The reserved key of the game status in the tree. */
@@ -31,8 +32,9 @@ public final class GameStateStore {
   private final Map<Integer, Map<Object, Object>> versions;
 
   private final Map<Integer, Map<Object, Object>> diffMemo = new HashMap<>();
-  private Map<Object, Object> state;
-  private int timeOrder = TimeOrder.NONE;
+  // Volatile so that other threads may read the current version; only the owner writes.
+  private volatile Map<Object, Object> state;
+  private volatile int timeOrder = TimeOrder.NONE;
 
   /** A store holding {@code initial} (frozen here) as time order 1, status paused. */
   public GameStateStore(Map<?, ?> initial) {

@@ -1,0 +1,189 @@
+package io.gamewire.protocol.state;
+
+import io.gamewire.protocol.msgpack.MalformedMessageException;
+import io.gamewire.protocol.msgpack.MsgpackLimits;
+import io.gamewire.protocol.msgpack.MsgpackReader;
+import io.gamewire.protocol.msgpack.MsgpackWriter;
+import io.gamewire.protocol.msgpack.ValueKind;
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The messages of state sync on the native realtime protocol (docs/STATE-SYNC.md). Every message
+ * starts with a kind byte:
+ *
+ * <ul>
+ *   <li>{@link #EVENT} {@code | msgpack [type, args, kwargs]}: an event, either way, on the
+ *       reliable-ordered channel;
+ *   <li>{@link #SHUTDOWN}: the host client asks the server to stop;
+ *   <li>{@link #UPDATE} {@code | u16 base | u16 timeOrder | body}: the change from version {@code
+ *       base} (0: none, a full state) to version {@code timeOrder}, on the unreliable channel; the
+ *       body is a MessagePack map where the 4-byte binary {@code d2 81 e5 ba} is the delete marker
+ *       (as in PyGaSe);
+ *   <li>{@link #RESYNC} {@code | u16 timeOrder}: the client lacks the base of the updates it gets
+ *       and holds {@code timeOrder} (0: nothing usable); the server starts over from there.
+ * </ul>
+ *
+ * Decoding is bounded by {@link MsgpackLimits} and validated against the state value model; bad
+ * bytes give a {@link MalformedMessageException}.
+ */
+public final class NativeStateFormat {
+  public static final int EVENT = 1;
+  public static final int SHUTDOWN = 2;
+  public static final int UPDATE = 3;
+  public static final int RESYNC = 4;
+
+  /** The reliable-ordered channel events travel on. */
+  public static final int EVENT_CHANNEL = 0;
+
+  /** The unreliable channel state updates travel on. */
+  public static final int STATE_CHANNEL = 1;
+
+  private static final byte[] DELETE_MARKER = {(byte) 0xd2, (byte) 0x81, (byte) 0xe5, (byte) 0xba};
+
+  private final MsgpackWriter writer = new MsgpackWriter();
+  private final MsgpackReader reader;
+
+  public NativeStateFormat(MsgpackLimits limits) {
+    this.reader = new MsgpackReader(limits);
+  }
+
+  /** A decoded update message. */
+  public record Update(int base, int timeOrder, Map<Object, Object> changes) {}
+
+  // ---------------------------------------------------------------- encoding
+
+  public void writeEvent(ByteBuf out, String type, List<?> args, Map<String, ?> kwargs) {
+    out.writeByte(EVENT);
+    writer.reset(out);
+    writer.writeArrayHeader(3).writeString(type);
+    writer.writeValue(args == null ? List.of() : args);
+    writer.writeValue(kwargs == null ? Map.of() : kwargs);
+    writer.flush();
+  }
+
+  public void writeShutdown(ByteBuf out) {
+    out.writeByte(SHUTDOWN);
+  }
+
+  public void writeResync(ByteBuf out, int timeOrder) {
+    out.writeByte(RESYNC).writeShort(timeOrder);
+  }
+
+  /** Reads a RESYNC message: the time order the client holds. */
+  public int readResync(ByteBuf message) throws MalformedMessageException {
+    expectKind(message, RESYNC);
+    if (message.readableBytes() != 2) {
+      throw new MalformedMessageException("a resync is a u16 time order");
+    }
+    return message.readUnsignedShort();
+  }
+
+  public void writeUpdate(ByteBuf out, int base, int timeOrder, Map<Object, Object> changes) {
+    out.writeByte(UPDATE).writeShort(base).writeShort(timeOrder);
+    writer.reset(out);
+    writeTree(changes);
+    writer.flush();
+  }
+
+  private void writeTree(Object v) {
+    if (v == StateTree.DELETE) {
+      writer.writeBinary(DELETE_MARKER);
+    } else if (v instanceof Map<?, ?> m) {
+      writer.writeMapHeader(m.size());
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        writer.writeValue(e.getKey());
+        writeTree(e.getValue());
+      }
+    } else {
+      writer.writeValue(v);
+    }
+  }
+
+  // ---------------------------------------------------------------- decoding
+
+  /** The kind byte of a message, without consuming it; -1 for an empty message. */
+  public static int kind(ByteBuf message) {
+    return message.isReadable() ? message.getUnsignedByte(message.readerIndex()) : -1;
+  }
+
+  /** Reads an EVENT message into a {@link GameEvent} from {@code clientId}. */
+  public GameEvent readEvent(ByteBuf message, int clientId) throws MalformedMessageException {
+    expectKind(message, EVENT);
+    reader.reset(message);
+    if (reader.readArrayHeader() != 3) {
+      throw new MalformedMessageException("an event is [type, args, kwargs]");
+    }
+    String type = reader.readString();
+    Object args = reader.readValue();
+    Object kwargs = reader.readValue();
+    reader.expectEnd();
+    if (!(args instanceof List<?> a) || !(kwargs instanceof Map<?, ?> k)) {
+      throw new MalformedMessageException("event " + type + ": args must be a list, kwargs a map");
+    }
+    Map<String, Object> named = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : k.entrySet()) {
+      if (!(e.getKey() instanceof String key)) {
+        throw new MalformedMessageException("event " + type + ": keyword names must be strings");
+      }
+      named.put(key, e.getValue());
+    }
+    try {
+      Map<Object, Object> frozen = StateTree.freeze(Map.of("a", a, "k", named), false);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> kw = (Map<String, Object>) (Map<?, ?>) frozen.get("k");
+      @SuppressWarnings("unchecked")
+      List<Object> args2 = (List<Object>) frozen.get("a");
+      return new GameEvent(type, args2, kw, clientId);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException("event " + type + ": " + e.getMessage());
+    }
+  }
+
+  /** Reads an UPDATE message; the changes are frozen and may hold {@link StateTree#DELETE}. */
+  public Update readUpdate(ByteBuf message) throws MalformedMessageException {
+    expectKind(message, UPDATE);
+    if (message.readableBytes() < 4) {
+      throw new MalformedMessageException("an update needs base and time order");
+    }
+    int base = message.readUnsignedShort();
+    int timeOrder = message.readUnsignedShort();
+    if (timeOrder == TimeOrder.NONE) {
+      throw new MalformedMessageException("an update cannot have time order 0");
+    }
+    reader.reset(message);
+    if (reader.peekKind() != ValueKind.MAP) {
+      throw new MalformedMessageException("an update body is a map");
+    }
+    Object tree = reader.readValue();
+    reader.expectEnd();
+    try {
+      return new Update(base, timeOrder, StateTree.freeze(markDeletes((Map<?, ?>) tree), true));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException("update " + timeOrder + ": " + e.getMessage());
+    }
+  }
+
+  private static Map<Object, Object> markDeletes(Map<?, ?> m) {
+    Map<Object, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof byte[] b && Arrays.equals(b, DELETE_MARKER)) {
+        v = StateTree.DELETE;
+      } else if (v instanceof Map<?, ?> sub) {
+        v = markDeletes(sub);
+      }
+      out.put(e.getKey(), v);
+    }
+    return out;
+  }
+
+  private static void expectKind(ByteBuf message, int kind) throws MalformedMessageException {
+    if (!message.isReadable() || message.readUnsignedByte() != kind) {
+      throw new MalformedMessageException("expected a message of kind " + kind);
+    }
+  }
+}

@@ -1,0 +1,379 @@
+package io.gamewire.transport;
+
+import io.gamewire.protocol.msgpack.MalformedMessageException;
+import io.gamewire.protocol.msgpack.MsgpackLimits;
+import io.gamewire.protocol.realtime.ConnectionStats;
+import io.gamewire.protocol.realtime.HandshakeConfig;
+import io.gamewire.protocol.realtime.RealtimeConfig;
+import io.gamewire.protocol.realtime.RealtimeConnection;
+import io.gamewire.protocol.state.GameEvent;
+import io.gamewire.protocol.state.GameStateStore;
+import io.gamewire.protocol.state.GameStatus;
+import io.gamewire.protocol.state.NativeStateFormat;
+import io.gamewire.protocol.state.StateTree;
+import io.gamewire.protocol.state.TimeOrder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client of a {@link GameServer}: it holds a copy of the game state that the server keeps in
+ * sync, sends events to the server's handlers, and receives the server's events.
+ *
+ * <pre>{@code
+ * try (GameClient client = GameClient.builder("127.0.0.1:7777")
+ *         .on("PLAYER_CREATED", event -> System.out.println("I am " + event.arg(0)))
+ *         .build()
+ *         .connect()) {
+ *   client.dispatch("JOIN", "alice");
+ *   Map<Object, Object> state = client.state(); // an immutable snapshot
+ * }
+ * }</pre>
+ *
+ * <p>Threads: the state is immutable and swapped atomically, so {@link #state()} may be read from
+ * any thread; {@link #withState} runs a callback under the client's lock for a consistent view of
+ * state and time order together. Event handlers run on the client's listener thread, one at a time,
+ * in the order the server sent them.
+ */
+public final class GameClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GameClient.class);
+
+  /** Versions kept so that an update against any recently held version can be applied. */
+  static final int VERSIONS_KEPT = 128;
+
+  /** A handler of events from the server. */
+  @FunctionalInterface
+  public interface EventHandler {
+    void handle(GameEvent event);
+  }
+
+  private final Builder b;
+  private final RealtimeClient realtime;
+  private final NativeStateFormat format = new NativeStateFormat(MsgpackLimits.DEFAULT);
+  private final Object lock = new Object();
+  private final Map<Integer, Map<Object, Object>> versions =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Map<Object, Object>> eldest) {
+          return size() > VERSIONS_KEPT;
+        }
+      };
+  private volatile Map<Object, Object> state = StateTree.EMPTY;
+  private volatile int timeOrder = TimeOrder.NONE;
+  private long updatesApplied;
+  private long updatesIgnored;
+  private long lastResyncNanos;
+
+  private GameClient(Builder b) {
+    this.b = b;
+    RealtimeClient.Builder rb =
+        RealtimeClient.builder(b.server)
+            .config(b.config)
+            .handshake(b.handshake)
+            .listener(new Wire());
+    if (b.localAddress != null) {
+      rb.localAddress(b.localAddress);
+    }
+    if (b.ioThreads != null) {
+      rb.ioThreads(b.ioThreads);
+    }
+    this.realtime = rb.build();
+  }
+
+  /** A client of the server at {@code host:port} or {@code [v6]:port} (default port 7777). */
+  public static Builder builder(String server) {
+    return new Builder(Addresses.resolve(server, RealtimeServer.DEFAULT_PORT));
+  }
+
+  public static Builder builder(InetSocketAddress server) {
+    return new Builder(server);
+  }
+
+  /**
+   * Connects and waits for the handshake (PyGaSe's blocking connect).
+   *
+   * @throws RealtimeConnectException when the server is unreachable, full, or speaks another
+   *     version; the message says which
+   */
+  public GameClient connect() throws IOException {
+    realtime.connect();
+    return this;
+  }
+
+  /** Connects in the background (PyGaSe's {@code connect_in_thread}). */
+  public CompletableFuture<GameClient> connectAsync() {
+    return realtime.connectAsync().thenApply(r -> this);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Sends an event to the server's handler for {@code type}, reliably and in order. Returns false
+   * when not connected or the send queue is full. {@code callbacks} (nullable) get onAcked once the
+   * server has it, or onTimedOut if the library gave up.
+   */
+  public boolean dispatch(
+      String type,
+      List<?> args,
+      Map<String, ?> kwargs,
+      RealtimeConnection.MessageCallbacks callbacks) {
+    Objects.requireNonNull(type, "type");
+    ByteBuf buf = Unpooled.buffer(64);
+    try {
+      new NativeStateFormat(MsgpackLimits.DEFAULT).writeEvent(buf, type, args, kwargs);
+      return realtime.send(NativeStateFormat.EVENT_CHANNEL, buf, callbacks);
+    } finally {
+      buf.release();
+    }
+  }
+
+  /** Sends an event with positional arguments only. */
+  public boolean dispatch(String type, Object... args) {
+    return dispatch(type, List.of(args), Map.of(), null);
+  }
+
+  // ---------------------------------------------------------------- state (any thread)
+
+  /** The newest state this client holds (immutable; empty before the first update). */
+  public Map<Object, Object> state() {
+    return state;
+  }
+
+  /** The time order of {@link #state()} (0 before the first update). */
+  public int timeOrder() {
+    return timeOrder;
+  }
+
+  public GameStatus status() {
+    Object s = state.get(GameStateStore.GAME_STATUS);
+    GameStatus g = s instanceof Long l ? GameStatus.fromWire(l) : null;
+    return g == null ? GameStatus.PAUSED : g;
+  }
+
+  /** Runs {@code reader} on the state under the client's lock: no update lands meanwhile. */
+  public <T> T withState(Function<Map<Object, Object>, T> reader) {
+    synchronized (lock) {
+      return reader.apply(state);
+    }
+  }
+
+  /** Like {@link #withState(Function)} without a result. */
+  public void withState(Consumer<Map<Object, Object>> reader) {
+    synchronized (lock) {
+      reader.accept(state);
+    }
+  }
+
+  public boolean isConnected() {
+    return realtime.isConnected();
+  }
+
+  /** Smoothed round-trip time in milliseconds, or -1 before a measurement. */
+  public double latencyMillis() {
+    ConnectionStats s = realtime.stats();
+    return s == null || s.rttNanos() == 0 ? -1 : s.rttNanos() / 1e6;
+  }
+
+  /** Connection statistics (RTT, loss, bytes and packets) or null before connecting. */
+  public ConnectionStats stats() {
+    return realtime.stats();
+  }
+
+  public InetSocketAddress localAddress() {
+    return realtime.localAddress();
+  }
+
+  // ---------------------------------------------------------------- leaving
+
+  /**
+   * Leaves the server; with {@code shutdownServer} a host client first asks the server to stop
+   * (servers ignore the request from other clients).
+   */
+  public void disconnect(boolean shutdownServer) {
+    if (shutdownServer && realtime.isConnected()) {
+      ByteBuf buf = Unpooled.buffer(1);
+      try {
+        format.writeShutdown(buf);
+        CompletableFuture<Void> delivered = new CompletableFuture<>();
+        realtime.send(
+            NativeStateFormat.EVENT_CHANNEL,
+            buf,
+            new RealtimeConnection.MessageCallbacks() {
+              @Override
+              public void onAcked() {
+                delivered.complete(null);
+              }
+
+              @Override
+              public void onTimedOut() {
+                delivered.complete(null);
+              }
+            });
+        delivered.get(2, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.debug("shutdown request not confirmed: {}", e.toString());
+      } finally {
+        buf.release();
+      }
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    realtime.close();
+  }
+
+  // ---------------------------------------------------------------- the wire side
+
+  private void onUpdate(ByteBuf message) throws MalformedMessageException {
+    NativeStateFormat.Update u = format.readUpdate(message);
+    synchronized (lock) {
+      Map<Object, Object> base =
+          u.base() == TimeOrder.NONE ? StateTree.EMPTY : versions.get(u.base());
+      if (base == null) {
+        updatesIgnored++;
+        requestResync();
+        return;
+      }
+      Map<Object, Object> next = versions.get(u.timeOrder());
+      if (next == null) {
+        next = StateTree.merge(base, u.changes());
+        versions.put(u.timeOrder(), next);
+      }
+      if (timeOrder == TimeOrder.NONE || TimeOrder.isNewer(u.timeOrder(), timeOrder)) {
+        state = next;
+        timeOrder = u.timeOrder();
+        updatesApplied++;
+      } else {
+        updatesIgnored++; // older than what we hold: kept as a version, not applied
+      }
+    }
+  }
+
+  /** Asks the server to start over, at most every 100 ms. Holds the lock. */
+  private void requestResync() {
+    long now = System.nanoTime();
+    if (lastResyncNanos != 0 && now - lastResyncNanos < 100_000_000L) {
+      return;
+    }
+    lastResyncNanos = now;
+    ByteBuf buf = Unpooled.buffer(3);
+    try {
+      format.writeResync(buf, timeOrder);
+      realtime.send(NativeStateFormat.EVENT_CHANNEL, buf, null);
+    } finally {
+      buf.release();
+    }
+  }
+
+  /** Updates applied and ignored (older than the state held, or without a known base). */
+  public long[] updateCounts() {
+    synchronized (lock) {
+      return new long[] {updatesApplied, updatesIgnored};
+    }
+  }
+
+  private final class Wire implements RealtimeClientListener {
+    private final NativeStateFormat eventFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
+
+    @Override
+    public void onMessage(int channel, byte[] message) {
+      ByteBuf buf = Unpooled.wrappedBuffer(message);
+      try {
+        switch (NativeStateFormat.kind(buf)) {
+          case NativeStateFormat.UPDATE -> onUpdate(buf);
+          case NativeStateFormat.EVENT -> {
+            GameEvent e = eventFormat.readEvent(buf, GameEvent.SERVER);
+            EventHandler h = b.handlers.get(e.type());
+            if (h == null) {
+              log.debug("no handler for server event {}", e.type());
+            } else {
+              h.handle(e);
+            }
+          }
+          default -> log.debug("server sent an unknown message kind");
+        }
+      } catch (MalformedMessageException e) {
+        log.debug("server sent a malformed message: {}", e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn("a server event handler failed", e);
+      }
+    }
+
+    @Override
+    public void onDisconnected(int code, String text, boolean byPeer) {
+      b.onDisconnect.accept(text);
+    }
+  }
+
+  /** Configures a {@link GameClient}. */
+  public static final class Builder {
+    private final InetSocketAddress server;
+    private final Map<String, EventHandler> handlers = new HashMap<>();
+    private RealtimeConfig config = RealtimeConfig.defaults();
+    private HandshakeConfig handshake = HandshakeConfig.defaults();
+    private InetSocketAddress localAddress;
+    private IoThreads ioThreads;
+    private Consumer<String> onDisconnect = reason -> {};
+
+    private Builder(InetSocketAddress server) {
+      this.server = Objects.requireNonNull(server, "server");
+    }
+
+    /** The handler of one type of server event; it runs on the client's listener thread. */
+    public Builder on(String type, EventHandler handler) {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(handler, "handler");
+      if (handlers.putIfAbsent(type, handler) != null) {
+        throw new IllegalArgumentException("a handler for event type '" + type + "' exists");
+      }
+      return this;
+    }
+
+    /** Called once when the connection ends, with the reason text. */
+    public Builder onDisconnect(Consumer<String> callback) {
+      this.onDisconnect = Objects.requireNonNull(callback, "callback");
+      return this;
+    }
+
+    /** The realtime settings; they must match the server's. */
+    public Builder config(RealtimeConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    public Builder handshake(HandshakeConfig handshake) {
+      this.handshake = Objects.requireNonNull(handshake, "handshake");
+      return this;
+    }
+
+    /** Binds the client's socket to this local address (for NAT punch-through). */
+    public Builder localAddress(InetSocketAddress local) {
+      this.localAddress = Objects.requireNonNull(local, "local");
+      return this;
+    }
+
+    public Builder ioThreads(IoThreads threads) {
+      this.ioThreads = Objects.requireNonNull(threads, "threads");
+      return this;
+    }
+
+    public GameClient build() {
+      StateSyncChannels.check(config);
+      return new GameClient(this);
+    }
+  }
+}
