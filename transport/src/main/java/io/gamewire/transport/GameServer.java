@@ -69,6 +69,9 @@ public final class GameServer implements AutoCloseable {
 
     volatile boolean fullInFlight;
 
+    /** Updates sent and neither acknowledged nor timed out. */
+    final AtomicInteger inFlight = new AtomicInteger();
+
     Client(int id) {
       this.id = id;
     }
@@ -87,6 +90,13 @@ public final class GameServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Updates per client sent and not yet acknowledged at most. Acks come back within a round trip
+   * plus a few milliseconds, so on a healthy link this never binds; on a slow one, acks clock the
+   * updates instead of a backlog piling up behind the congestion budget.
+   */
+  static final int MAX_UPDATES_IN_FLIGHT = 3;
+
   private final Builder b;
   private final GameStateStore store;
   private final GameStateMachine machine;
@@ -96,7 +106,11 @@ public final class GameServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger hostId = new AtomicInteger();
-  private final NativeStateFormat listenerFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
+
+  /** Listener callbacks of different clients run on different threads: one decoder each. */
+  private final ThreadLocal<NativeStateFormat> listenerFormat =
+      ThreadLocal.withInitial(() -> new NativeStateFormat(MsgpackLimits.DEFAULT));
+
   private final NativeStateFormat gameFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
   private final ByteBuf scratch = Unpooled.buffer(1024);
   private volatile Thread gameThread;
@@ -190,6 +204,9 @@ public final class GameServer implements AutoCloseable {
       if (full && c.fullInFlight) {
         continue; // one full state at a time; its ack or timeout clears the flag
       }
+      if (c.inFlight.get() >= MAX_UPDATES_IN_FLIGHT) {
+        continue; // the link is slower than the send rate: let acks clock the updates
+      }
       int wireBase = full ? TimeOrder.NONE : base;
       byte[] bytes =
           encoded.computeIfAbsent(
@@ -212,7 +229,11 @@ public final class GameServer implements AutoCloseable {
       if (full) {
         c.fullInFlight = true;
       }
-      realtime.send(c.id, NativeStateFormat.STATE_CHANNEL, bytes, new Confirm(c, now, full));
+      c.inFlight.incrementAndGet();
+      if (!realtime.send(c.id, NativeStateFormat.STATE_CHANNEL, bytes, new Confirm(c, now, full))) {
+        c.inFlight.decrementAndGet();
+        c.fullInFlight = false;
+      }
     }
     ticksSent++;
   }
@@ -232,13 +253,16 @@ public final class GameServer implements AutoCloseable {
     @Override
     public void onAcked() {
       client.confirm(timeOrder);
-      if (full) {
-        client.fullInFlight = false;
-      }
+      done();
     }
 
     @Override
     public void onTimedOut() {
+      done();
+    }
+
+    private void done() {
+      client.inFlight.decrementAndGet();
       if (full) {
         client.fullInFlight = false;
       }
@@ -383,7 +407,7 @@ public final class GameServer implements AutoCloseable {
       try {
         switch (NativeStateFormat.kind(buf)) {
           case NativeStateFormat.EVENT -> {
-            GameEvent e = listenerFormat.readEvent(buf, clientId);
+            GameEvent e = listenerFormat.get().readEvent(buf, clientId);
             if (!machine.queueEvent(e)) {
               log.debug("event queue full; dropped {} from client {}", e.type(), clientId);
             }
@@ -392,7 +416,7 @@ public final class GameServer implements AutoCloseable {
           case NativeStateFormat.RESYNC -> {
             Client c = clients.get(clientId);
             if (c != null) {
-              c.resyncRequest = listenerFormat.readResync(buf);
+              c.resyncRequest = listenerFormat.get().readResync(buf);
             }
           }
           default -> log.debug("client {} sent an unknown message kind", clientId);

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -278,8 +279,12 @@ public final class RealtimeClient implements AutoCloseable {
       if (onLoop) {
         driver.closeOnLoop();
       } else {
-        c.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        c.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        try {
+          c.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+          c.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+          // The shared I/O threads were closed first: the socket is closed with them.
+        }
       }
     }
     if (ownListenerPool != null) {

@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -272,7 +273,11 @@ public final class RealtimeServer implements AutoCloseable {
       if (channel.eventLoop().inEventLoop()) {
         driver.closeOnLoop();
       } else {
-        channel.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+          channel.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+          // The shared I/O threads were closed first: the socket is closed with them.
+        }
       }
       channel.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
     name = "example",
     mixinStandardHelpOptions = true,
     synopsisSubcommandLabel = "EXAMPLE",
-    description = "Runs an example server or client (echo, chat); Python peng3dnet peers can join.")
+    description =
+        "Runs an example server or client (echo, chat, chase); Python peng3dnet peers can join echo and chat.")
 public final class ExampleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -23,7 +24,9 @@ public final class ExampleCommand implements Callable<Integer> {
         .addSubcommand(new EchoServerCommand(terminal))
         .addSubcommand(new EchoClientCommand(terminal))
         .addSubcommand(new ChatServerCommand(terminal))
-        .addSubcommand(new ChatClientCommand(terminal));
+        .addSubcommand(new ChatClientCommand(terminal))
+        .addSubcommand(new ChaseServerCommand(terminal))
+        .addSubcommand(new ChaseClientCommand(terminal));
   }
 
   @Override

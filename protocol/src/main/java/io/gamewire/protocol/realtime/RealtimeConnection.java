@@ -29,7 +29,8 @@ import java.util.Objects;
  * <p><b>Flush policy.</b> Payload datagrams go out whenever something is due and the congestion
  * controller's byte budget allows a full datagram; the caller decides how often to poll (once per
  * tick). Without payload, a KEEPALIVE goes out when nothing was sent for the keepalive interval or
- * when a received payload has waited for an ack longer than the current send interval.
+ * when a received payload has waited for an ack longer than {@link #MAX_ACK_DELAY_NANOS} (or the
+ * current send interval, if shorter).
  *
  * <p><b>Callbacks.</b> Every message sent with callbacks gets exactly one of them: {@code onAcked}
  * when the first packets carrying all its fragments are acknowledged; {@code onTimedOut} when an
@@ -78,6 +79,13 @@ public final class RealtimeConnection implements AutoCloseable {
 
   private static final long NEVER = Long.MIN_VALUE;
 
+  /**
+   * The longest a received payload waits for its ack when there is nothing to send (5 ms). Acks
+   * must be prompt: a delayed ack inflates the sender's RTT samples, and the congestion controller
+   * reads RTT growth as congestion and cuts the budget.
+   */
+  static final long MAX_ACK_DELAY_NANOS = 5_000_000L;
+
   /** A message on its way out. */
   private static final class Pending {
     ByteBuf data;
@@ -88,6 +96,7 @@ public final class RealtimeConnection implements AutoCloseable {
     long firstSentAt = NEVER;
     int nextFragment; // unreliable: next fragment to send
     int fragmentsAcked;
+    boolean abandoned; // unreliable: a fragment was lost, the rest need not go
     boolean[] acked; // reliable only
     long[] sentAt; // reliable only; NEVER = not sent yet
   }
@@ -264,7 +273,7 @@ public final class RealtimeConnection implements AutoCloseable {
       }
     }
     if (nowNanos - lastSendAt >= config.keepaliveIntervalNanos()
-        || (ackOwed && nowNanos - ackOwedSince >= congestion.sendIntervalNanos())) {
+        || (ackOwed && nowNanos - ackOwedSince >= ackDelayNanos())) {
       ByteBuf d = alloc.buffer(RealtimeHeader.BYTES, RealtimeHeader.BYTES);
       int seq = nextSequence();
       RealtimeHeader.write(
@@ -273,6 +282,10 @@ public final class RealtimeConnection implements AutoCloseable {
       return d;
     }
     return null;
+  }
+
+  private long ackDelayNanos() {
+    return Math.min(MAX_ACK_DELAY_NANOS, congestion.sendIntervalNanos());
   }
 
   private int nextSequence() {
@@ -424,6 +437,12 @@ public final class RealtimeConnection implements AutoCloseable {
   private int packUnreliable(Channel c, ByteBuf d, int records, long now) {
     while (records < perPacket && !c.waiting.isEmpty()) {
       Pending p = c.waiting.peekFirst();
+      if (p.abandoned) {
+        c.waiting.pollFirst(); // an earlier fragment was lost: the message cannot arrive
+        p.data.release();
+        p.data = null;
+        continue;
+      }
       if (p.queuedAt == Long.MIN_VALUE) {
         p.queuedAt = now;
       }
@@ -438,6 +457,11 @@ public final class RealtimeConnection implements AutoCloseable {
         if (!fits(d, c.mode, p.fragmentCount > 1, fragmentLength(p, p.nextFragment))) {
           return records;
         }
+        if (p.nextFragment == 0 && p.callbacks != null) {
+          // Tracked from its first fragment on: that fragment's packet may be acknowledged (or
+          // lost) before the last fragment is even written.
+          awaitOutcome(c, p);
+        }
         records = writeFragment(d, c, p, p.nextFragment, records);
         p.nextFragment++;
       }
@@ -447,18 +471,20 @@ public final class RealtimeConnection implements AutoCloseable {
       c.waiting.pollFirst();
       p.data.release();
       p.data = null;
-      if (p.callbacks != null) {
-        int slot = p.id & c.mask();
-        Pending old = c.ring[slot];
-        if (old != null) {
-          c.ringCount--;
-          timedOut(old); // still unresolved a whole window of messages later
-        }
-        c.ring[slot] = p;
-        c.ringCount++;
-      }
     }
     return records;
+  }
+
+  /** Puts an unreliable message with callbacks where acks and losses of its packets find it. */
+  private static void awaitOutcome(Channel c, Pending p) {
+    int slot = p.id & c.mask();
+    Pending old = c.ring[slot];
+    if (old != null) {
+      c.ringCount--;
+      timedOut(old); // still unresolved a whole window of messages later
+    }
+    c.ring[slot] = p;
+    c.ringCount++;
   }
 
   private static void timedOut(Pending p) {
@@ -520,6 +546,7 @@ public final class RealtimeConnection implements AutoCloseable {
         if (p != null && p.id == id) {
           c.ring[id & c.mask()] = null;
           c.ringCount--;
+          p.abandoned = true; // fragments still waiting are not sent
           timedOut(p);
         }
       }
@@ -717,7 +744,7 @@ public final class RealtimeConnection implements AutoCloseable {
     long t = lastReceiveAt + config.timeoutNanos();
     t = Math.min(t, lastSendAt + config.keepaliveIntervalNanos());
     if (ackOwed) {
-      t = Math.min(t, ackOwedSince + congestion.sendIntervalNanos());
+      t = Math.min(t, ackOwedSince + ackDelayNanos());
     }
     t = Math.min(t, congestion.nextUpdateNanos());
     t = Math.min(t, assembler.nextExpiryNanos());

@@ -293,6 +293,48 @@ class RealtimeConnectionTest {
   }
 
   @Test
+  void aFragmentedUnreliableMessageIsAckedWhenItsFirstPacketIsAckedBeforeItsLastIsSent() {
+    connect(RealtimeConfig.defaults());
+    AtomicInteger acked = new AtomicInteger();
+    AtomicInteger timedOut = new AtomicInteger();
+    RealtimeConnection.MessageCallbacks cb =
+        new RealtimeConnection.MessageCallbacks() {
+          @Override
+          public void onAcked() {
+            acked.incrementAndGet();
+          }
+
+          @Override
+          public void onTimedOut() {
+            timedOut.incrementAndGet();
+          }
+        };
+    assertThat(a.send(1, Unpooled.wrappedBuffer(new byte[2000]), cb)).isTrue(); // two fragments
+    // The first fragment goes out and its packet is acknowledged before the second is written.
+    ByteBuf first = a.pollDatagram(clock.nanos());
+    b.handleDatagram(clock.nanos(), first);
+    first.release();
+    clock.advance(Duration.ofMillis(10));
+    ByteBuf ack = b.pollDatagram(clock.nanos());
+    assertThat(ack).as("b acks within the ack delay").isNotNull();
+    a.handleDatagram(clock.nanos(), ack);
+    ack.release();
+    assertThat(acked).hasValue(0);
+    ByteBuf second = a.pollDatagram(clock.nanos());
+    b.handleDatagram(clock.nanos(), second);
+    second.release();
+    clock.advance(Duration.ofMillis(10));
+    ByteBuf ack2 = b.pollDatagram(clock.nanos());
+    a.handleDatagram(clock.nanos(), ack2);
+    ack2.release();
+
+    assertThat(inboxB.messages).hasSize(1);
+    assertThat(acked).hasValue(1);
+    assertThat(timedOut).hasValue(0);
+    assertThat(a.stats(clock.nanos()).messagesPending()).isZero();
+  }
+
+  @Test
   void unreliableMessagesTimeOutOnALinkThatDropsEverything() {
     connect(RealtimeConfig.defaults());
     SimulatedNetwork net = network(4L, LinkConditions.ideal().withLoss(1.0));

@@ -1,0 +1,148 @@
+package io.gamewire.cli.examples;
+
+import io.gamewire.cli.AddressConverter;
+import io.gamewire.cli.CommandFailure;
+import io.gamewire.cli.Terminal;
+import io.gamewire.transport.Addresses;
+import io.gamewire.transport.GameClient;
+import java.awt.GraphicsEnvironment;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code gamewire example chase-client ADDR --name NAME [--bot]}: joins the chase game. With a
+ * display it opens a window (arrow keys move; green is you, red the chaser, blue the others); with
+ * {@code --bot} it plays headless and prints a line per second.
+ */
+@Command(
+    name = "chase-client",
+    mixinStandardHelpOptions = true,
+    description = "Joins the chase game in a window, or headless with --bot.")
+public final class ChaseClientCommand implements Callable<Integer> {
+  /** Moves sent per second, as the chase scenario of the benchmarks. */
+  static final int MOVES_PER_SECOND = 20;
+
+  @Parameters(
+      index = "0",
+      paramLabel = "ADDR",
+      converter = AddressConverter.class,
+      description = "The chase server: " + AddressConverter.HELP + ".")
+  InetSocketAddress address;
+
+  @Option(names = "--name", required = true, description = "Your player name.")
+  String name;
+
+  @Option(names = "--bot", description = "Play headless with a chase-or-flee strategy.")
+  boolean bot;
+
+  @Option(
+      names = "--seconds",
+      description = "Leave after this many seconds (default: play until stopped).")
+  double seconds;
+
+  @Option(
+      names = "--shutdown-server",
+      description = "On leaving, ask the server to stop (only the host may).")
+  boolean shutdownServer;
+
+  private final Terminal terminal;
+
+  public ChaseClientCommand(Terminal terminal) {
+    this.terminal = terminal;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (!bot && GraphicsEnvironment.isHeadless()) {
+      throw new CommandFailure("no display for the window client; run with --bot to play headless");
+    }
+    CompletableFuture<Long> playerId = new CompletableFuture<>();
+    GameClient client =
+        GameClient.builder(AddressConverter.resolve(address))
+            .on("PLAYER_CREATED", e -> playerId.complete(e.longArg(0)))
+            .build();
+    String server = Addresses.format(address);
+    try {
+      client.connect();
+    } catch (IOException e) {
+      throw new CommandFailure(e.getMessage());
+    }
+    try {
+      client.dispatch("JOIN", name);
+      long id;
+      try {
+        id = playerId.get(10, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        throw new CommandFailure("joined " + server + " but got no player id within 10 s");
+      }
+      terminal.out().println(name + " joined " + server + " as player " + id);
+      if (bot) {
+        playBot(client, id);
+      } else {
+        ChaseWindow.play(client, id, name, seconds);
+      }
+    } finally {
+      client.disconnect(shutdownServer);
+    }
+    return 0;
+  }
+
+  private void playBot(GameClient client, long id) {
+    long periodNanos = 1_000_000_000L / MOVES_PER_SECOND;
+    long start = System.nanoTime();
+    long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+    long nextLine = start + 1_000_000_000L;
+    long next = start;
+    while (System.nanoTime() - end < 0 && client.isConnected()) {
+      Map<Object, Object> state = client.state();
+      double[] to = ChaseBot.step(state, id, 1.0 / MOVES_PER_SECOND);
+      if (to != null) {
+        client.dispatch("MOVE", id, List.of(to[0], to[1]));
+      }
+      long now = System.nanoTime();
+      if (now - nextLine >= 0) {
+        nextLine += 1_000_000_000L;
+        terminal.out().println(statusLine(state, id, client.latencyMillis()));
+      }
+      next += periodNanos;
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      } else {
+        next = System.nanoTime();
+      }
+      if (Thread.interrupted()) {
+        break;
+      }
+    }
+    if (!client.isConnected()) {
+      throw new CommandFailure("the server closed the connection");
+    }
+  }
+
+  static String statusLine(Map<Object, Object> state, long id, double pingMillis) {
+    Map<Object, Object> players = ChaseGame.players(state);
+    Object chaser = state.get("chaser_id");
+    String role = chaser instanceof Long c && c == id ? "chasing" : "fleeing";
+    Object chaserName = players.get(chaser) instanceof Map<?, ?> m ? m.get("name") : "nobody";
+    return String.format(
+        Locale.ROOT,
+        "players %d, chaser %s, me %s%s, ping %.1f ms",
+        players.size(),
+        chaserName,
+        role,
+        Boolean.TRUE.equals(state.get("protection")) ? " (protected)" : "",
+        pingMillis);
+  }
+}

@@ -1,0 +1,131 @@
+package io.gamewire.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gamewire.cli.examples.ChaseBotAccess;
+import io.gamewire.protocol.state.StateTree;
+import io.gamewire.transport.Addresses;
+import io.gamewire.transport.GameClient;
+import io.gamewire.transport.IoThreads;
+import io.netty.util.ResourceLeakDetector;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The chase example end to end: the server command, bot commands and 50 players on loopback. */
+class ChaseExampleTest {
+  static final int PLAYERS = 50;
+  static final int CLI_BOTS = 2;
+  static final Duration WAIT = Duration.ofSeconds(20);
+  private static ResourceLeakDetector.Level leakLevel;
+
+  /** Paranoid leak tracing costs a stack trace per buffer access: too slow for 50 players. */
+  @BeforeAll
+  static void lighterLeakDetection() {
+    leakLevel = ResourceLeakDetector.getLevel();
+    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+  }
+
+  @AfterAll
+  static void restoreLeakDetection() {
+    ResourceLeakDetector.setLevel(leakLevel);
+  }
+
+  @Test
+  void fiftyBotsPlayAndTheHostStopsTheServer() throws Exception {
+    Cli.Running server = Cli.start(LineFeed.of(), "example", "chase-server", "127.0.0.1:0");
+    server.awaitOut("listening on");
+    Matcher m = Pattern.compile("listening on (\\S+)").matcher(server.out());
+    assertThat(m.find()).isTrue();
+    InetSocketAddress address = Addresses.resolve(m.group(1), 0);
+
+    List<GameClient> clients = new ArrayList<>();
+    Map<GameClient, Long> ids = new ConcurrentHashMap<>();
+    IoThreads threads = IoThreads.create(2, "chase-test");
+    try {
+      // The host joins first, in process.
+      for (int i = 0; i < PLAYERS - CLI_BOTS; i++) {
+        GameClient[] self = new GameClient[1];
+        GameClient c =
+            GameClient.builder(address)
+                .ioThreads(threads)
+                .on("PLAYER_CREATED", e -> ids.put(self[0], e.longArg(0)))
+                .build();
+        self[0] = c;
+        clients.add(c.connect());
+        c.dispatch("JOIN", "bot" + i);
+      }
+      await().atMost(WAIT).until(() -> ids.size() == PLAYERS - CLI_BOTS);
+
+      List<CompletableFuture<Cli.Result>> cliBots = new ArrayList<>();
+      for (int i = 0; i < CLI_BOTS; i++) {
+        String name = "clibot" + i;
+        cliBots.add(
+            CompletableFuture.supplyAsync(
+                () ->
+                    Cli.run(
+                        "example",
+                        "chase-client",
+                        m.group(1),
+                        "--name",
+                        name,
+                        "--bot",
+                        "--seconds",
+                        "3")));
+      }
+      // Everyone moves by the bot strategy at 20 Hz for three seconds.
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      while (System.nanoTime() < end) {
+        for (GameClient c : clients) {
+          double[] to = ChaseBotAccess.step(c.state(), ids.get(c), 0.05);
+          if (to != null) {
+            c.dispatch("MOVE", ids.get(c), List.of(to[0], to[1]));
+          }
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // pacing the moves
+      }
+      for (CompletableFuture<Cli.Result> bot : cliBots) {
+        Cli.Result r = bot.get(20, TimeUnit.SECONDS);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("joined").contains("players ");
+      }
+      // Every player joined and the server said so, as PyGaSe's example does.
+      assertThat(server.out().split(" joined\\.", -1)).hasSize(PLAYERS + 1);
+      // With the moves stopped, every client converges on the same players map, CLI bots gone.
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                Object first = clients.get(0).state().get("players");
+                return first instanceof Map<?, ?> p
+                    && p.size() >= PLAYERS - CLI_BOTS
+                    && clients.stream()
+                        .allMatch(
+                            c ->
+                                StateTree.deepEquals(c.state().get("players"), first)
+                                    && c.state()
+                                        .get("chaser_id")
+                                        .equals(clients.get(0).state().get("chaser_id")));
+              });
+      // The host (the first client) shuts the server down.
+      clients.get(0).disconnect(true);
+      assertThat(server.exit.get(20, TimeUnit.SECONDS)).isZero();
+      assertThat(server.out()).contains("chase server stopped");
+    } finally {
+      clients.forEach(GameClient::close);
+      threads.close();
+      server.thread.interrupt();
+    }
+  }
+}
