@@ -8,6 +8,7 @@ import io.gamewire.protocol.packet.PacketRegistry;
 import io.gamewire.protocol.packet.PacketType;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,31 @@ class ReadmeExampleTest {
               .delayMillis();
       assertThat(delay).isPositive();
       await().atMost(Duration.ofSeconds(5)).until(() -> printed.contains("echoed: hello"));
+    }
+  }
+
+  @Test
+  void readmeGameExampleRuns() throws Exception {
+    try (GameServer server =
+            GameServer.builder()
+                .bind("127.0.0.1:0")
+                .initialState(Map.of("players", Map.of()))
+                .on(
+                    "MOVE",
+                    (event, state, dt) -> Map.of("players", Map.of(event.clientId(), event.arg(0))))
+                .build()
+                .start();
+        GameClient client =
+            GameClient.builder(Addresses.format(server.localAddress())).build().connect()) {
+      client.dispatch("MOVE", List.of(3.0, 4.0));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  client
+                      .state()
+                      .toString()
+                      .matches("\\{players=\\{\\d+=\\[3.0, 4.0\\]\\}, game_status=1\\}"));
     }
   }
 }
