@@ -1,9 +1,9 @@
 package io.gamewire.protocol.state;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The server's versioned game state: the current version, its time order, and the recent versions a
@@ -16,8 +16,11 @@ import java.util.Objects;
  * same version cost one diff.
  *
  * <p>The game status is the reserved top-level key {@value #GAME_STATUS} (0 paused, 1 active), so
- * pausing travels as an ordinary update. One game thread owns the store; other threads may only
- * read {@link #state()} and {@link #timeOrder()}.
+ * pausing travels as an ordinary update.
+ *
+ * <p>Threads: one game thread owns the store and commits; any thread may read ({@link #state()},
+ * {@link #timeOrder()}, {@link #versionAt}, {@link #updateSince}), since versions are immutable and
+ * kept in concurrent maps. A reader racing a commit sees the version before or after it.
  */
 public final class GameStateStore {
   /** The reserved key of the game status in the tree. */
@@ -29,10 +32,17 @@ public final class GameStateStore {
   private final int cacheSize;
 
   /** Versions by time order: the current one and up to {@code cacheSize} before it. */
-  private final Map<Integer, Map<Object, Object>> versions;
+  private final Map<Integer, Map<Object, Object>> versions = new ConcurrentHashMap<>();
 
-  private final Map<Integer, Map<Object, Object>> diffMemo = new HashMap<>();
-  // Volatile so that other threads may read the current version; only the owner writes.
+  /** Time orders in {@link #versions}, oldest first, as a ring (owner thread only). */
+  private final int[] order;
+
+  private int orderStart;
+  private int orderCount;
+
+  /** Diffs by {@code current << 16 | base}; cleared of older currents on commit. */
+  private final Map<Long, Map<Object, Object>> diffMemo = new ConcurrentHashMap<>();
+
   private volatile Map<Object, Object> state;
   private volatile int timeOrder = TimeOrder.NONE;
 
@@ -51,13 +61,7 @@ public final class GameStateStore {
           "'" + GAME_STATUS + "' is reserved; use pause() and resume() of the state machine");
     }
     this.cacheSize = cacheSize;
-    this.versions =
-        new LinkedHashMap<>(cacheSize * 2) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Integer, Map<Object, Object>> eldest) {
-            return size() > cacheSize + 1;
-          }
-        };
+    this.order = new int[cacheSize + 1];
     Map<Object, Object> first = new LinkedHashMap<>(StateTree.freeze(initial, false));
     first.put(GAME_STATUS, (long) GameStatus.PAUSED.wire());
     commitVersion(StateTree.freeze(first, false));
@@ -103,11 +107,19 @@ public final class GameStateStore {
   }
 
   private int commitVersion(Map<Object, Object> next) {
-    timeOrder = TimeOrder.next(timeOrder);
+    int t = TimeOrder.next(timeOrder);
+    if (orderCount == order.length) {
+      versions.remove(order[orderStart]);
+      orderStart = (orderStart + 1) % order.length;
+      orderCount--;
+    }
+    order[(orderStart + orderCount) % order.length] = t;
+    orderCount++;
+    versions.put(t, next);
     state = next;
-    versions.put(timeOrder, next);
+    timeOrder = t;
     diffMemo.clear();
-    return timeOrder;
+    return t;
   }
 
   /** The version with this time order if it is still cached, else null. */
@@ -121,14 +133,24 @@ public final class GameStateStore {
    * empty map when it is up to date. Memoised until the next commit.
    */
   public Map<Object, Object> updateSince(int clientTimeOrder) {
+    Map<Object, Object> current = state;
+    int now = timeOrder;
     Map<Object, Object> base = versionAt(clientTimeOrder);
     if (base == null) {
-      return state;
+      return current;
     }
-    if (base == state) {
+    if (base == current) {
       return StateTree.EMPTY;
     }
-    return diffMemo.computeIfAbsent(clientTimeOrder, t -> StateTree.diff(base, state));
+    long key = (long) now << 16 | clientTimeOrder;
+    Map<Object, Object> d = diffMemo.get(key);
+    if (d == null) {
+      d = StateTree.diff(base, current);
+      if (state == current) {
+        diffMemo.put(key, d); // not after a commit raced us: that memo would never be read
+      }
+    }
+    return d;
   }
 
   /** Whether {@link #updateSince} gives this client the full state. */
