@@ -209,6 +209,7 @@ public final class LossyUdpProxy implements AutoCloseable {
     private int maxQueuedDatagrams = 4096;
     private long maxQueuedBytes = 16L * 1024 * 1024;
     private int socketBufferBytes = 4 * 1024 * 1024;
+    private java.util.function.BiConsumer<Direction, byte[]> tap;
 
     private Builder(InetSocketAddress upstream) {
       this.upstream = Objects.requireNonNull(upstream, "upstream");
@@ -281,6 +282,15 @@ public final class LossyUdpProxy implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sees a copy of every datagram the proxy receives, before its fate is drawn, on the proxy
+     * thread (keep it fast; a test captures datagrams to replay them).
+     */
+    public Builder tap(java.util.function.BiConsumer<Direction, byte[]> tap) {
+      this.tap = Objects.requireNonNull(tap, "tap");
+      return this;
+    }
+
     /** Binds the listening socket and starts the proxy thread. */
     public LossyUdpProxy start() throws IOException {
       return new LossyUdpProxy(this);
@@ -293,6 +303,7 @@ public final class LossyUdpProxy implements AutoCloseable {
   private final int maxQueuedDatagrams;
   private final long maxQueuedBytes;
   private final int socketBufferBytes;
+  private final java.util.function.BiConsumer<Direction, byte[]> tap;
   private final Selector selector;
   private final DatagramChannel listenChannel;
   private final InetSocketAddress address;
@@ -321,6 +332,7 @@ public final class LossyUdpProxy implements AutoCloseable {
     this.maxQueuedDatagrams = b.maxQueuedDatagrams;
     this.maxQueuedBytes = b.maxQueuedBytes;
     this.socketBufferBytes = b.socketBufferBytes;
+    this.tap = b.tap;
     SplittableRandom seeds = new SplittableRandom(seed);
     for (Direction d : Direction.values()) {
       directions.put(d, new DirectionState(seeds.nextLong(), b.conditions.get(d)));
@@ -563,6 +575,9 @@ public final class LossyUdpProxy implements AutoCloseable {
     double[] jitterRoll = {r.nextDouble(), r.nextDouble()};
     d.received.incrementAndGet();
     session.received[direction.ordinal()].incrementAndGet();
+    if (tap != null) {
+      tap.accept(direction, bytes.clone());
+    }
     if (lossRoll < c.loss()) {
       d.dropped.incrementAndGet();
       return;

@@ -229,7 +229,11 @@ public final class RealtimeClient implements AutoCloseable {
     String t = RealtimeArguments.checkDisconnect(code, text);
     EventLoop loop = driver.loop();
     if (loop != null && !closed.get()) {
-      loop.execute(() -> driver.disconnectOnLoop(code, t));
+      try {
+        loop.execute(() -> driver.disconnectOnLoop(code, t));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // the I/O threads are gone, and the connection with them
+      }
     }
   }
 
@@ -282,7 +286,11 @@ public final class RealtimeClient implements AutoCloseable {
       if (onLoop) {
         driver.closeOnLoop();
       } else {
-        c.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+          c.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // The shared I/O threads were closed first: the socket went with them.
+        }
         c.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
     }

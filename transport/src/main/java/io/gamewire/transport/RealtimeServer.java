@@ -229,7 +229,11 @@ public final class RealtimeServer implements AutoCloseable {
     if (loop == null || closed.get()) {
       return;
     }
-    loop.execute(() -> driver.disconnectOnLoop(clientId, code, t));
+    try {
+      loop.execute(() -> driver.disconnectOnLoop(clientId, code, t));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the I/O threads are gone, and the connection with them
+    }
   }
 
   // ---------------------------------------------------------------- state (any thread)
@@ -326,7 +330,11 @@ public final class RealtimeServer implements AutoCloseable {
       if (channel.eventLoop().inEventLoop()) {
         driver.closeOnLoop();
       } else {
-        channel.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+          channel.eventLoop().submit(driver::closeOnLoop).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // The shared I/O threads were closed first: the socket went with them.
+        }
       }
       channel.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
