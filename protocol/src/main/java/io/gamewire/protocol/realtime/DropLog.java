@@ -11,18 +11,22 @@ import org.slf4j.LoggerFactory;
  * suppressed. Time comes in as an argument, like everywhere in the sans-I/O core.
  */
 final class DropLog {
-  private static final Logger log = LoggerFactory.getLogger(DropLog.class);
-
   static final int LINES_PER_SECOND = 10;
   private static final long WINDOW_NANOS = 1_000_000_000L;
 
   private final String endpoint;
+  private final Logger log;
   private long windowStart = Long.MIN_VALUE;
   private int linesInWindow;
   private long suppressed;
 
   DropLog(String endpoint) {
+    this(endpoint, LoggerFactory.getLogger(DropLog.class));
+  }
+
+  DropLog(String endpoint, Logger log) {
     this.endpoint = endpoint;
+    this.log = log;
   }
 
   /** Logs one dropped datagram if debug is on and the rate allows; cheap when it is not. */

@@ -72,6 +72,7 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
   private RealtimeConnection connection;
   private int token;
 
+  private final DropLog dropLog = new DropLog("realtime client");
   private long foreign;
   private long ignored;
 
@@ -123,12 +124,14 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
   public void handleDatagram(long nowNanos, InetSocketAddress from, ByteBuf datagram) {
     if (!server.equals(from)) {
       foreign++;
+      dropLog.dropped(nowNanos, "not from the server's address", from);
       return;
     }
     if (!RealtimeHeader.isRealtime(datagram)
         || RealtimeHeader.kind(datagram) == null
         || RealtimeHeader.flags(datagram) != 0) {
       ignored++;
+      dropLog.dropped(nowNanos, "not a realtime datagram, unknown kind or reserved flag", from);
       return;
     }
     int body = datagram.readerIndex() + RealtimeHeader.BYTES;
@@ -169,9 +172,24 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
       }
       case PAYLOAD, KEEPALIVE, DISCONNECT -> {
         if (connection != null) {
-          connection.handleDatagram(nowNanos, datagram);
+          RealtimeConnection c = connection;
+          long bad =
+              c.malformedPackets()
+                  + c.duplicatePackets()
+                  + c.rejectedPackets()
+                  + c.wrongTokenPackets();
+          c.handleDatagram(nowNanos, datagram);
+          if (c.malformedPackets()
+                  + c.duplicatePackets()
+                  + c.rejectedPackets()
+                  + c.wrongTokenPackets()
+              != bad) {
+            dropLog.dropped(
+                nowNanos, "malformed, repeated, wrong token or on an unknown channel", from);
+          }
         } else {
           ignored++;
+          dropLog.dropped(nowNanos, "connection datagram before ACCEPTED", from);
         }
       }
       default -> ignored++;
