@@ -143,6 +143,9 @@ public final class RealtimeServer implements AutoCloseable {
         new InetSocketAddress(b.bindAddress.getHostString(), b.bindAddress.getPort());
     try {
       channel = bootstrap.bind(bind).sync().channel();
+      // Netty fires channelActive in a task queued after the bind completes; wait for it so that
+      // side protocols are attached when start() returns.
+      channel.eventLoop().submit(() -> {}).sync();
     } catch (Exception e) {
       driver.endpoint.close();
       releaseThreads();
