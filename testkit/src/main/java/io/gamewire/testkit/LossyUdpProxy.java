@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
@@ -33,6 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Like a NAT, the proxy opens one upstream-facing socket per client source address, so the
  * server sees each client as a distinct source and its replies find their way back. Sessions are
  * never expired; {@link Builder#maxSessions(int)} bounds them.
+ *
+ * <p>The listening socket carries every client's traffic, so it asks the kernel for a large receive
+ * buffer ({@link Builder#socketBufferBytes}, default 4 MiB): with the kernel's default (about 208
+ * KiB, some 90 padded handshake requests) a burst from a few hundred clients overflowed it while
+ * the proxy thread waited for a core, and what the kernel drops there never shows in {@link
+ * Counters}.
  *
  * <p>One thread runs a selector over every socket and a delay queue; every wait is bounded. Memory
  * is bounded: at most {@link Builder#maxQueuedDatagrams(int)} datagrams and {@link
@@ -160,6 +167,9 @@ public final class LossyUdpProxy implements AutoCloseable {
     final DatagramChannel upstreamChannel;
     final InetSocketAddress upstreamSource;
     final Pending[] held = new Pending[Direction.values().length];
+    // Per direction: datagrams received, and datagrams (copies) handed to the kernel.
+    final AtomicLong[] received = {new AtomicLong(), new AtomicLong()};
+    final AtomicLong[] forwarded = {new AtomicLong(), new AtomicLong()};
 
     Session(InetSocketAddress client, DatagramChannel channel) throws IOException {
       this.client = client;
@@ -198,6 +208,8 @@ public final class LossyUdpProxy implements AutoCloseable {
     private int maxSessions = 256;
     private int maxQueuedDatagrams = 4096;
     private long maxQueuedBytes = 16L * 1024 * 1024;
+    private int socketBufferBytes = 4 * 1024 * 1024;
+    private java.util.function.BiConsumer<Direction, byte[]> tap;
 
     private Builder(InetSocketAddress upstream) {
       this.upstream = Objects.requireNonNull(upstream, "upstream");
@@ -258,6 +270,27 @@ public final class LossyUdpProxy implements AutoCloseable {
       return this;
     }
 
+    /**
+     * SO_RCVBUF and SO_SNDBUF asked for the listening socket (the per-client upstream sockets ask
+     * for a quarter); the kernel may grant less (net.core.rmem_max).
+     */
+    public Builder socketBufferBytes(int n) {
+      if (n < 65_536) {
+        throw new IllegalArgumentException("socketBufferBytes must be at least 65536");
+      }
+      this.socketBufferBytes = n;
+      return this;
+    }
+
+    /**
+     * Sees a copy of every datagram the proxy receives, before its fate is drawn, on the proxy
+     * thread (keep it fast; a test captures datagrams to replay them).
+     */
+    public Builder tap(java.util.function.BiConsumer<Direction, byte[]> tap) {
+      this.tap = Objects.requireNonNull(tap, "tap");
+      return this;
+    }
+
     /** Binds the listening socket and starts the proxy thread. */
     public LossyUdpProxy start() throws IOException {
       return new LossyUdpProxy(this);
@@ -269,6 +302,8 @@ public final class LossyUdpProxy implements AutoCloseable {
   private final int maxSessions;
   private final int maxQueuedDatagrams;
   private final long maxQueuedBytes;
+  private final int socketBufferBytes;
+  private final java.util.function.BiConsumer<Direction, byte[]> tap;
   private final Selector selector;
   private final DatagramChannel listenChannel;
   private final InetSocketAddress address;
@@ -296,6 +331,8 @@ public final class LossyUdpProxy implements AutoCloseable {
     this.maxSessions = b.maxSessions;
     this.maxQueuedDatagrams = b.maxQueuedDatagrams;
     this.maxQueuedBytes = b.maxQueuedBytes;
+    this.socketBufferBytes = b.socketBufferBytes;
+    this.tap = b.tap;
     SplittableRandom seeds = new SplittableRandom(seed);
     for (Direction d : Direction.values()) {
       directions.put(d, new DirectionState(seeds.nextLong(), b.conditions.get(d)));
@@ -310,6 +347,8 @@ public final class LossyUdpProxy implements AutoCloseable {
     DatagramChannel listen = null;
     try {
       listen = DatagramChannel.open(familyOf(listenOn.getAddress()));
+      listen.setOption(StandardSocketOptions.SO_RCVBUF, b.socketBufferBytes);
+      listen.setOption(StandardSocketOptions.SO_SNDBUF, b.socketBufferBytes);
       listen.bind(listenOn);
       listen.configureBlocking(false);
       listen.register(sel, SelectionKey.OP_READ, null);
@@ -363,6 +402,17 @@ public final class LossyUdpProxy implements AutoCloseable {
   public InetSocketAddress upstreamSourceFor(InetSocketAddress client) {
     Session s = sessions.get(client);
     return s == null ? null : s.upstreamSource;
+  }
+
+  /**
+   * For one client: datagrams the proxy received and forwarded in {@code direction}, as {@code
+   * {received, forwarded}}; null if the client never sent. Tells a test where one client's traffic
+   * went missing.
+   */
+  public long[] sessionCounts(InetSocketAddress client, Direction direction) {
+    Session s = sessions.get(client);
+    int i = direction.ordinal();
+    return s == null ? null : new long[] {s.received[i].get(), s.forwarded[i].get()};
   }
 
   /** Receive and send errors the proxy swallowed (for example ICMP port unreachable). */
@@ -494,6 +544,8 @@ public final class LossyUdpProxy implements AutoCloseable {
       return null;
     }
     try {
+      ch.setOption(StandardSocketOptions.SO_RCVBUF, Math.max(65_536, socketBufferBytes / 4));
+      ch.setOption(StandardSocketOptions.SO_SNDBUF, Math.max(65_536, socketBufferBytes / 4));
       ch.bind(upstreamBind);
       ch.connect(upstream);
       ch.configureBlocking(false);
@@ -522,6 +574,10 @@ public final class LossyUdpProxy implements AutoCloseable {
     double reorderRoll = r.nextDouble();
     double[] jitterRoll = {r.nextDouble(), r.nextDouble()};
     d.received.incrementAndGet();
+    session.received[direction.ordinal()].incrementAndGet();
+    if (tap != null) {
+      tap.accept(direction, bytes.clone());
+    }
     if (lossRoll < c.loss()) {
       d.dropped.incrementAndGet();
       return;
@@ -605,6 +661,7 @@ public final class LossyUdpProxy implements AutoCloseable {
         d.overflow.incrementAndGet();
       } else {
         d.forwarded.incrementAndGet();
+        session.forwarded[direction.ordinal()].incrementAndGet();
       }
     } catch (IOException e) {
       ioErrors.incrementAndGet();

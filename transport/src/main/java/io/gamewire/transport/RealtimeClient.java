@@ -19,7 +19,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -150,7 +149,12 @@ public final class RealtimeClient implements AutoCloseable {
             .group(threads.group())
             .channel(EventLoops.datagramChannel())
             .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBytes))
+            .option(
+                ChannelOption.RCVBUF_ALLOCATOR,
+                DatagramDriver.receiveAllocator(receiveBytes, b.maxDatagramsPerRead))
+            .option(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                DatagramDriver.writeBufferWaterMark(b.maxPendingWriteBytes))
             .handler(driver);
     // A wildcard of the server's family, so replies carry addresses the endpoint compares equal.
     InetSocketAddress local =
@@ -226,7 +230,11 @@ public final class RealtimeClient implements AutoCloseable {
     String t = RealtimeArguments.checkDisconnect(code, text);
     EventLoop loop = driver.loop();
     if (loop != null && !closed.get()) {
-      loop.execute(() -> driver.disconnectOnLoop(code, t));
+      try {
+        loop.execute(() -> driver.disconnectOnLoop(code, t));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // the I/O threads are gone, and the connection with them
+      }
     }
   }
 
@@ -436,6 +444,8 @@ public final class RealtimeClient implements AutoCloseable {
     private int maxQueuedSends = 16_384;
     private final List<SideProtocol> sideProtocols = new ArrayList<>();
     private InetSocketAddress localAddress;
+    private int maxDatagramsPerRead = 16;
+    private int maxPendingWriteBytes = 256 * 1024;
 
     private Builder(InetSocketAddress server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -503,6 +513,32 @@ public final class RealtimeClient implements AutoCloseable {
         throw new IllegalArgumentException("maxQueuedSends must be at least 1, was " + n);
       }
       this.maxQueuedSends = n;
+      return this;
+    }
+
+    /**
+     * Datagrams handled per read batch before the I/O thread runs its timers and queued sends
+     * (default 16): a flood of inbound datagrams cannot starve them. Each batch is followed by one
+     * output pass.
+     */
+    public Builder maxDatagramsPerRead(int n) {
+      if (n < 1 || n > 4096) {
+        throw new IllegalArgumentException("maxDatagramsPerRead must be in 1..4096, was " + n);
+      }
+      this.maxDatagramsPerRead = n;
+      return this;
+    }
+
+    /**
+     * Bytes written to the socket but not yet taken by the kernel before the client stops writing
+     * (default 256 KiB); writing resumes below half of it. Meanwhile output waits in the
+     * connections (docs/PROTOCOL.md section 8).
+     */
+    public Builder maxPendingWriteBytes(int n) {
+      if (n < 16 * 1024) {
+        throw new IllegalArgumentException("maxPendingWriteBytes must be at least 16384, was " + n);
+      }
+      this.maxPendingWriteBytes = n;
       return this;
     }
 

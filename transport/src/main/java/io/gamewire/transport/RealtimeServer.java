@@ -1,6 +1,7 @@
 package io.gamewire.transport;
 
 import io.gamewire.protocol.realtime.ConnectionStats;
+import io.gamewire.protocol.realtime.DatagramCounters;
 import io.gamewire.protocol.realtime.HandshakeConfig;
 import io.gamewire.protocol.realtime.RealtimeConfig;
 import io.gamewire.protocol.realtime.RealtimeConnection;
@@ -17,7 +18,6 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -131,7 +131,12 @@ public final class RealtimeServer implements AutoCloseable {
             .group(threads.group())
             .channel(EventLoops.datagramChannel())
             .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBytes))
+            .option(
+                ChannelOption.RCVBUF_ALLOCATOR,
+                DatagramDriver.receiveAllocator(receiveBytes, b.maxDatagramsPerRead))
+            .option(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                DatagramDriver.writeBufferWaterMark(b.maxPendingWriteBytes))
             .option(ChannelOption.SO_RCVBUF, b.socketBufferBytes)
             .option(ChannelOption.SO_SNDBUF, b.socketBufferBytes)
             .handler(driver);
@@ -139,6 +144,9 @@ public final class RealtimeServer implements AutoCloseable {
         new InetSocketAddress(b.bindAddress.getHostString(), b.bindAddress.getPort());
     try {
       channel = bootstrap.bind(bind).sync().channel();
+      // Netty fires channelActive in a task queued after the bind completes; wait for it so that
+      // side protocols are attached when start() returns.
+      channel.eventLoop().submit(() -> {}).sync();
     } catch (Exception e) {
       driver.endpoint.close();
       releaseThreads();
@@ -225,7 +233,11 @@ public final class RealtimeServer implements AutoCloseable {
     if (loop == null || closed.get()) {
       return;
     }
-    loop.execute(() -> driver.disconnectOnLoop(clientId, code, t));
+    try {
+      loop.execute(() -> driver.disconnectOnLoop(clientId, code, t));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the I/O threads are gone, and the connection with them
+    }
   }
 
   // ---------------------------------------------------------------- state (any thread)
@@ -240,6 +252,24 @@ public final class RealtimeServer implements AutoCloseable {
     return driver.queuedSends();
   }
 
+  /**
+   * Times the server stopped writing because {@link Builder#maxPendingWriteBytes} were waiting for
+   * the kernel; the output waited in the connections meanwhile (docs/PROTOCOL.md section 8).
+   */
+  public long outputStalls() {
+    return driver.outputStalls();
+  }
+
+  /** Datagrams read from the socket so far. */
+  public long datagramsRead() {
+    return driver.datagramsRead();
+  }
+
+  /** Read batches so far; each is followed by one output pass (datagramsRead / readBatches). */
+  public long readBatches() {
+    return driver.readBatches();
+  }
+
   /** A client's connection statistics, or null if it is gone. Waits for the event loop briefly. */
   public ConnectionStats stats(int clientId) {
     EventLoop loop = driver.loop();
@@ -252,6 +282,37 @@ public final class RealtimeServer implements AutoCloseable {
     try {
       return loop.submit(() -> driver.endpoint.stats(clientId, System.nanoTime()))
           .get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /**
+   * What the server did with every datagram it received: drops by reason (malformed, wrong token,
+   * duplicate, unknown address, …) and handshake replies, see {@link DatagramCounters}. Null if the
+   * server is not running. Waits for the event loop briefly.
+   */
+  public DatagramCounters counters() {
+    return onLoop(() -> driver.endpoint.counters());
+  }
+
+  /**
+   * Handshake replies (challenges, denials) waiting for the socket: with the connections, the only
+   * memory that unvalidated sources can make the server hold, and bounded. Waits for the event loop
+   * briefly; -1 if the server is not running.
+   */
+  public int pendingReplies() {
+    Integer n = onLoop(() -> driver.endpoint.pendingReplies());
+    return n == null ? -1 : n;
+  }
+
+  private <T> T onLoop(java.util.concurrent.Callable<T> task) {
+    EventLoop loop = driver.loop();
+    if (loop == null || !isRunning()) {
+      return null;
+    }
+    try {
+      return loop.inEventLoop() ? task.call() : loop.submit(task).get(2, TimeUnit.SECONDS);
     } catch (Exception e) {
       return null;
     }
@@ -466,6 +527,8 @@ public final class RealtimeServer implements AutoCloseable {
     private int maxQueuedSends = 65_536;
     private final List<SideProtocol> sideProtocols = new ArrayList<>();
     private int socketBufferBytes = 4 * 1024 * 1024;
+    private int maxDatagramsPerRead = DatagramDriver.DEFAULT_MAX_DATAGRAMS_PER_READ;
+    private int maxPendingWriteBytes = DatagramDriver.DEFAULT_MAX_PENDING_WRITE_BYTES;
 
     private Builder() {}
 
@@ -553,6 +616,32 @@ public final class RealtimeServer implements AutoCloseable {
         throw new IllegalArgumentException("socketBufferBytes must be at least 65536, was " + n);
       }
       this.socketBufferBytes = n;
+      return this;
+    }
+
+    /**
+     * Datagrams handled per read batch before the I/O thread runs its timers and queued sends
+     * (default 64): a flood of inbound datagrams cannot starve them. Each batch is followed by one
+     * output pass.
+     */
+    public Builder maxDatagramsPerRead(int n) {
+      if (n < 1 || n > 4096) {
+        throw new IllegalArgumentException("maxDatagramsPerRead must be in 1..4096, was " + n);
+      }
+      this.maxDatagramsPerRead = n;
+      return this;
+    }
+
+    /**
+     * Bytes written to the socket but not yet taken by the kernel before the server stops writing
+     * (default 1 MiB); writing resumes below half of it. Meanwhile output waits in the connections
+     * (docs/PROTOCOL.md section 8).
+     */
+    public Builder maxPendingWriteBytes(int n) {
+      if (n < 16 * 1024) {
+        throw new IllegalArgumentException("maxPendingWriteBytes must be at least 16384, was " + n);
+      }
+      this.maxPendingWriteBytes = n;
       return this;
     }
 

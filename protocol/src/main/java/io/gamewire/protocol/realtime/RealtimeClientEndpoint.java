@@ -8,10 +8,11 @@ import java.util.random.RandomGenerator;
 
 /**
  * The client side of one realtime connection (docs/PROTOCOL.md section 3), sans-I/O. {@link
- * #connect} starts the handshake: a padded CONNECT_REQUEST repeated every resend interval until a
- * CHALLENGE with our nonce arrives, then a padded CHALLENGE_RESPONSE repeated until ACCEPTED or
- * DENIED, all within the connect timeout. ACCEPTED creates the {@link RealtimeConnection} with the
- * server's token; from then on datagrams, timers, sends and disconnects go to it.
+ * #connect} starts the handshake: a padded CONNECT_REQUEST repeated every resend interval (±25 %,
+ * drawn at random) until a CHALLENGE with our nonce arrives, then a padded CHALLENGE_RESPONSE
+ * repeated until ACCEPTED or DENIED, all within the connect timeout. ACCEPTED creates the {@link
+ * RealtimeConnection} with the server's token; from then on datagrams, timers, sends and
+ * disconnects go to it.
  *
  * <p>Every {@code connect} ends in exactly one of {@link Listener#onConnected} and {@link
  * Listener#onConnectFailed}. Datagrams from any address but the server's, and handshake replies
@@ -66,10 +67,12 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
   private long deadline;
   private long nextSendAt;
   private long challengeTimestamp;
+  private long challengeReceivedAt;
   private final byte[] challengeMac = new byte[ChallengeMinter.MAC_BYTES];
   private RealtimeConnection connection;
   private int token;
 
+  private final DropLog dropLog = new DropLog("realtime client");
   private long foreign;
   private long ignored;
 
@@ -121,12 +124,14 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
   public void handleDatagram(long nowNanos, InetSocketAddress from, ByteBuf datagram) {
     if (!server.equals(from)) {
       foreign++;
+      dropLog.dropped(nowNanos, "not from the server's address", from);
       return;
     }
     if (!RealtimeHeader.isRealtime(datagram)
         || RealtimeHeader.kind(datagram) == null
         || RealtimeHeader.flags(datagram) != 0) {
       ignored++;
+      dropLog.dropped(nowNanos, "not a realtime datagram, unknown kind or reserved flag", from);
       return;
     }
     int body = datagram.readerIndex() + RealtimeHeader.BYTES;
@@ -137,6 +142,7 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
             && n >= Handshake.CHALLENGE_BYTES
             && datagram.getLong(body) == nonce) {
           challengeTimestamp = datagram.getLong(body + 8);
+          challengeReceivedAt = nowNanos;
           datagram.getBytes(body + 16, challengeMac, 0, ChallengeMinter.MAC_BYTES);
           if (state == State.REQUESTING) {
             state = State.RESPONDING;
@@ -166,9 +172,24 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
       }
       case PAYLOAD, KEEPALIVE, DISCONNECT -> {
         if (connection != null) {
-          connection.handleDatagram(nowNanos, datagram);
+          RealtimeConnection c = connection;
+          long bad =
+              c.malformedPackets()
+                  + c.duplicatePackets()
+                  + c.rejectedPackets()
+                  + c.wrongTokenPackets();
+          c.handleDatagram(nowNanos, datagram);
+          if (c.malformedPackets()
+                  + c.duplicatePackets()
+                  + c.rejectedPackets()
+                  + c.wrongTokenPackets()
+              != bad) {
+            dropLog.dropped(
+                nowNanos, "malformed, repeated, wrong token or on an unknown channel", from);
+          }
         } else {
           ignored++;
+          dropLog.dropped(nowNanos, "connection datagram before ACCEPTED", from);
         }
       }
       default -> ignored++;
@@ -223,7 +244,17 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
     if (nowNanos - deadline >= 0) {
       return null; // handleTimeout reports the failure
     }
-    nextSendAt = nowNanos + handshake.resendIntervalNanos();
+    if (state == State.RESPONDING
+        && nowNanos - challengeReceivedAt >= handshake.challengeValidityNanos() / 2) {
+      // The server refuses a challenge older than its validity, silently. Rather than echo a
+      // stale one until the connect timeout (a slow or lossy path can take that long), ask for a
+      // fresh challenge with the same nonce; the next CHALLENGE moves us back to RESPONDING.
+      state = State.REQUESTING;
+    }
+    // Jittered (0.75 to 1.25 of the interval): clients started together must not retry in
+    // lockstep, or their padded requests arrive as one burst every interval and overflow buffers.
+    long interval = handshake.resendIntervalNanos();
+    nextSendAt = nowNanos + interval - interval / 4 + random.nextLong(interval / 2 + 1);
     return state == State.REQUESTING
         ? Handshake.connectRequest(alloc, handshake.minRequestBytes(), nonce)
         : Handshake.challengeResponse(

@@ -97,6 +97,9 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
   private int nextId = 1;
   private boolean closed;
 
+  private final DropLog dropLog = new DropLog("realtime server");
+
+  private long received;
   private long notRealtime;
   private long malformed;
   private long tooShort;
@@ -107,6 +110,11 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
   private long deniedSent;
   private long addressBusy;
   private long repliesDropped;
+  // Counts of connections that are gone, so that counters() covers every datagram ever received.
+  private long retiredMalformed;
+  private long retiredWrongToken;
+  private long retiredDuplicates;
+  private long retiredRejected;
 
   public RealtimeServerEndpoint(
       RealtimeConfig config,
@@ -156,13 +164,16 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     if (closed) {
       return;
     }
+    received++;
     if (!RealtimeHeader.isRealtime(datagram)) {
       notRealtime++;
+      dropLog.dropped(nowNanos, "not a realtime datagram", from);
       return;
     }
     PacketKind kind = RealtimeHeader.kind(datagram);
     if (kind == null || RealtimeHeader.flags(datagram) != 0) {
       malformed++;
+      dropLog.dropped(nowNanos, "unknown kind or reserved flag", from);
       return;
     }
     switch (kind) {
@@ -172,13 +183,23 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
         Slot s = byAddress.get(from);
         if (s == null) {
           unknownAddress++;
+          dropLog.dropped(nowNanos, kind + " from an address with no connection", from);
         } else if (RealtimeHeader.token(datagram) != s.token) {
           wrongToken++;
+          dropLog.dropped(nowNanos, kind + " with another connection's token", from);
         } else {
-          s.connection.handleDatagram(nowNanos, datagram);
+          RealtimeConnection c = s.connection;
+          long bad = c.malformedPackets() + c.duplicatePackets() + c.rejectedPackets();
+          c.handleDatagram(nowNanos, datagram);
+          if (c.malformedPackets() + c.duplicatePackets() + c.rejectedPackets() != bad) {
+            dropLog.dropped(nowNanos, kind + " malformed, repeated or on an unknown channel", from);
+          }
         }
       }
-      default -> malformed++; // CHALLENGE, ACCEPTED, DENIED never travel to a server
+      default -> {
+        malformed++; // CHALLENGE, ACCEPTED, DENIED never travel to a server
+        dropLog.dropped(nowNanos, kind + " sent to a server", from);
+      }
     }
   }
 
@@ -186,6 +207,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     int n = d.readableBytes();
     if (n < handshake.minRequestBytes()) {
       tooShort++;
+      dropLog.dropped(now, "connect request under the padded minimum", from);
       return;
     }
     int body = d.readerIndex() + RealtimeHeader.BYTES;
@@ -196,6 +218,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     }
     if (!connectTokenFits(d, body + Handshake.REQUEST_TOKEN_LENGTH)) {
       malformed++;
+      dropLog.dropped(now, "connect request with a bad token length", from);
       return;
     }
     minter.mint(from, now, nonce, mac, 0);
@@ -208,6 +231,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     int n = d.readableBytes();
     if (n < handshake.minRequestBytes()) {
       tooShort++;
+      dropLog.dropped(now, "challenge response under the padded minimum", from);
       return;
     }
     int body = d.readerIndex() + RealtimeHeader.BYTES;
@@ -218,6 +242,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     }
     if (!connectTokenFits(d, body + Handshake.RESPONSE_TOKEN_LENGTH)) {
       malformed++;
+      dropLog.dropped(now, "challenge response with a bad token length", from);
       return;
     }
     Slot existing = byAddress.get(from);
@@ -231,12 +256,14 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     d.getBytes(body + Handshake.RESPONSE_MAC, mac, 0, ChallengeMinter.MAC_BYTES);
     if (!minter.verify(from, timestamp, nonce, mac, 0, now)) {
       challengesRefused++;
+      dropLog.dropped(now, "challenge response that does not verify or is too old", from);
       return;
     }
     if (existing != null) {
       // Another handshake from a connected address: the old connection has to end first
       // (by DISCONNECT or timeout); replacing it here would let a restart race a live client.
       addressBusy++;
+      dropLog.dropped(now, "new handshake from an address still connected", from);
       return;
     }
     if (byAddress.size() >= maxClients) {
@@ -334,6 +361,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
         }
         if (s.connection.isClosed()) {
           byId.remove(s.id); // closed and nothing left to tell the peer
+          retire(s);
         }
       }
       passIndex++;
@@ -394,6 +422,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     closed = true;
     for (Slot s : byId.values().toArray(new Slot[0])) {
       s.connection.close();
+      retire(s);
     }
     byId.clear();
     byAddress.clear();
@@ -403,7 +432,48 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     }
   }
 
+  private void retire(Slot s) {
+    RealtimeConnection c = s.connection;
+    retiredMalformed += c.malformedPackets();
+    retiredWrongToken += c.wrongTokenPackets();
+    retiredDuplicates += c.duplicatePackets();
+    retiredRejected += c.rejectedPackets();
+  }
+
   // ------------------------------------------------------------------ state
+
+  /**
+   * What happened to every datagram received so far, including those of connections that are gone:
+   * the endpoint's own drops plus each connection's malformed, wrong-token, duplicate and rejected
+   * datagrams. Walks the connections: for monitoring, not for every tick.
+   */
+  public DatagramCounters counters() {
+    long m = malformed + retiredMalformed;
+    long w = wrongToken + retiredWrongToken;
+    long dup = retiredDuplicates;
+    long rej = retiredRejected;
+    for (Slot s : byId.values()) {
+      RealtimeConnection c = s.connection;
+      m += c.malformedPackets();
+      w += c.wrongTokenPackets();
+      dup += c.duplicatePackets();
+      rej += c.rejectedPackets();
+    }
+    return new DatagramCounters(
+        received,
+        notRealtime,
+        m,
+        tooShort,
+        unknownAddress,
+        w,
+        dup,
+        rej,
+        challengesSent,
+        challengesRefused,
+        deniedSent,
+        addressBusy,
+        repliesDropped);
+  }
 
   /** Established connections (not counting closed ones still sending their DISCONNECT). */
   public int connectionCount() {

@@ -8,6 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -30,7 +32,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Input.</b> Every datagram goes to {@link #handle} with {@code System.nanoTime()}; the
  * endpoint's output is drained once per read batch, in {@code channelReadComplete}, into writes
- * that share one flush.
+ * that share one flush. A read batch holds at most {@code maxDatagramsPerRead} datagrams ({@link
+ * #receiveAllocator}); then the loop runs its timers and queued tasks before it reads on, so a
+ * flood of inbound datagrams cannot starve timers and sends. (Netty's own allocators read one
+ * datagram per batch unless told otherwise, and each batch costs an output pass over every
+ * connection: that was the 500-client stall, see docs/PROTOCOL.md section 8.)
+ *
+ * <p><b>Output bound.</b> The socket's pending writes are bounded by the channel's write buffer
+ * water marks ({@link #writeBufferWaterMark}). While the channel is not writable the driver stops
+ * taking datagrams from the endpoint: they stay in the endpoint (reliable messages wait in their
+ * channel queues, unreliable ones age out by {@code unreliableTimeoutNanos} and time out, handshake
+ * replies are capped by the endpoint and dropped and counted there). Each stop is counted ({@link
+ * #outputStalls}); output resumes when the channel is writable again.
  *
  * <p><b>Sends from other threads.</b> {@link #offer} puts a message on one bounded multi-producer
  * queue per socket and returns false when {@code maxQueuedSends} are already waiting: backpressure
@@ -58,6 +71,28 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
    */
   static final long MIN_TIMER_NANOS = 1_000_000L;
 
+  /** Default datagrams handled per read batch before the loop runs timers and tasks. */
+  public static final int DEFAULT_MAX_DATAGRAMS_PER_READ = 64;
+
+  /** Default bound on bytes written to the socket but not yet taken by the kernel. */
+  public static final int DEFAULT_MAX_PENDING_WRITE_BYTES = 1024 * 1024;
+
+  /**
+   * The receive allocator: {@code datagramBytes} per datagram, at most {@code maxDatagramsPerRead}
+   * datagrams per read batch.
+   */
+  public static FixedRecvByteBufAllocator receiveAllocator(
+      int datagramBytes, int maxDatagramsPerRead) {
+    FixedRecvByteBufAllocator a = new FixedRecvByteBufAllocator(datagramBytes);
+    a.maxMessagesPerRead(maxDatagramsPerRead);
+    return a;
+  }
+
+  /** Water marks that bound pending writes to {@code maxPendingBytes} (resume at half). */
+  public static WriteBufferWaterMark writeBufferWaterMark(int maxPendingBytes) {
+    return new WriteBufferWaterMark(maxPendingBytes / 2, maxPendingBytes);
+  }
+
   /** A message queued by {@link #offer}; {@code target} is a connection id (0 for a client). */
   public record Send(
       int target,
@@ -82,6 +117,9 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> timer;
   private long timerDeadline = Long.MAX_VALUE;
   private volatile boolean stopped;
+  private volatile long outputStalls;
+  private volatile long datagramsRead;
+  private volatile long readBatches;
 
   protected DatagramDriver(int maxQueuedSends) {
     if (maxQueuedSends < 1) {
@@ -152,6 +190,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     DatagramPacket p = (DatagramPacket) msg;
+    datagramsRead++; // loop thread only; volatile for readers elsewhere
     try {
       if (!stopped) {
         SideProtocol side = claimant(p.content());
@@ -181,7 +220,16 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    readBatches++;
     flush();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      flush(); // the kernel took the backlog: the endpoint's waiting output goes now
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
@@ -222,6 +270,21 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   /** Messages waiting for the event loop. */
   public final int queuedSends() {
     return queued.get();
+  }
+
+  /** Times output stopped because pending writes reached the bound (any thread). */
+  public final long outputStalls() {
+    return outputStalls;
+  }
+
+  /** Datagrams read from the socket (any thread). */
+  public final long datagramsRead() {
+    return datagramsRead;
+  }
+
+  /** Read batches (each followed by one output pass) (any thread). */
+  public final long readBatches() {
+    return readBatches;
   }
 
   private void drainSends() {
@@ -266,8 +329,18 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
     }
     long now = System.nanoTime();
     boolean wrote = false;
-    DatagramPacket p;
-    while ((p = poll(now)) != null) {
+    Channel ch = ctx.channel();
+    while (true) {
+      if (!ch.isWritable()) {
+        // Pending writes reached the bound: leave the rest in the endpoint until the kernel
+        // catches up (channelWritabilityChanged flushes again).
+        outputStalls++;
+        break;
+      }
+      DatagramPacket p = poll(now);
+      if (p == null) {
+        break;
+      }
       ctx.write(p, ctx.voidPromise());
       wrote = true;
     }
