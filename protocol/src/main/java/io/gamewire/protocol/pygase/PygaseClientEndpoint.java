@@ -2,6 +2,7 @@ package io.gamewire.protocol.pygase;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.gamewire.protocol.realtime.CongestionController;
+import io.gamewire.protocol.realtime.ConnectionStats;
 import io.gamewire.protocol.realtime.RealtimeConnection.MessageCallbacks;
 import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.StateTree;
@@ -105,7 +106,8 @@ public final class PygaseClientEndpoint implements AutoCloseable {
       malformed++;
       return;
     }
-    if (!link.onPackage(nowNanos, p.sequence(), p.ack(), p.ackBitfield())) {
+    if (!link.onPackage(
+        nowNanos, p.sequence(), p.ack(), p.ackBitfield(), datagram.readableBytes())) {
       duplicates++;
       return;
     }
@@ -260,6 +262,11 @@ public final class PygaseClientEndpoint implements AutoCloseable {
   /** PyGaSe's latency (EWMA of round trips, weight 0.1) in seconds; 0 before connecting. */
   public double latencySeconds() {
     return link == null ? 0 : link.congestion().rtt().pygaseLatencySeconds();
+  }
+
+  /** The connection's statistics (latency, quality, send interval, traffic), or null before. */
+  public ConnectionStats stats() {
+    return link == null ? null : link.stats();
   }
 
   public CongestionController.Quality quality() {

@@ -2,6 +2,7 @@ package io.gamewire.protocol.pygase;
 
 import io.gamewire.protocol.realtime.AckWindow;
 import io.gamewire.protocol.realtime.CongestionController;
+import io.gamewire.protocol.realtime.ConnectionStats;
 import io.gamewire.protocol.realtime.RealtimeConnection.MessageCallbacks;
 import io.gamewire.protocol.realtime.SentPackets;
 import io.gamewire.protocol.realtime.Sequence;
@@ -39,6 +40,7 @@ final class PygaseLink implements SentPackets.Sink {
   private long sinkNow;
 
   long packagesIn;
+  long bytesIn;
   long packagesOut;
   long duplicates;
   long packagesAcked;
@@ -58,9 +60,10 @@ final class PygaseLink implements SentPackets.Sink {
    * A valid package arrived. Returns false for a duplicate or a package too old to tell, which the
    * caller drops; either way the connection is alive.
    */
-  boolean onPackage(long nowNanos, int seq, int ack, int ackBitfield) {
+  boolean onPackage(long nowNanos, int seq, int ack, int ackBitfield, int bytes) {
     lastReceiveNanos = nowNanos;
     packagesIn++;
+    bytesIn += bytes;
     if (!received.record(seq)) {
       duplicates++;
       return false;
@@ -185,6 +188,11 @@ final class PygaseLink implements SentPackets.Sink {
     while ((q = queue.pollFirst()) != null) {
       timedOut(q);
     }
+  }
+
+  /** Latency (PyGaSe's average and RFC 6298's), quality, send interval and traffic. */
+  ConnectionStats stats() {
+    return congestion.snapshot(bytesIn, packagesIn, queue.size());
   }
 
   CongestionController congestion() {

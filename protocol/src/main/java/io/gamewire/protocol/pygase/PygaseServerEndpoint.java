@@ -2,6 +2,7 @@ package io.gamewire.protocol.pygase;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.gamewire.protocol.realtime.CongestionController;
+import io.gamewire.protocol.realtime.ConnectionStats;
 import io.gamewire.protocol.realtime.RealtimeConnection.MessageCallbacks;
 import io.gamewire.protocol.state.TimeOrder;
 import io.netty.buffer.ByteBuf;
@@ -135,7 +136,8 @@ public final class PygaseServerEndpoint implements AutoCloseable {
       int id = c.id;
       notify(() -> listener.onClientJoined(id, from, host));
     }
-    if (!c.link.onPackage(nowNanos, p.sequence(), p.ack(), p.ackBitfield())) {
+    if (!c.link.onPackage(
+        nowNanos, p.sequence(), p.ack(), p.ackBitfield(), datagram.readableBytes())) {
       duplicates++;
       return;
     }
@@ -337,6 +339,12 @@ public final class PygaseServerEndpoint implements AutoCloseable {
   public double latencySeconds(int clientId) {
     Client c = byId.get(clientId);
     return c == null ? -1 : c.link.congestion().rtt().pygaseLatencySeconds();
+  }
+
+  /** A client's connection statistics (latency, quality, send interval, traffic), or null. */
+  public ConnectionStats stats(int clientId) {
+    Client c = byId.get(clientId);
+    return c == null ? null : c.link.stats();
   }
 
   /** A client's connection quality, or null if it is gone. */

@@ -24,6 +24,7 @@ class PygaseCodecFuzzTest {
   }
 
   static void run(byte[] input) {
+    feedEndpoints(input);
     ByteBuf in = Unpooled.wrappedBuffer(input);
     try {
       PygaseClientPackage c = CODEC.decodeClientPackage(in);
@@ -61,6 +62,40 @@ class PygaseCodecFuzzTest {
     } catch (MalformedMessageException e) {
       // dropped and counted by the endpoints
     }
+  }
+
+  /**
+   * The same bytes reach both endpoints, as the first datagram of a connection and again as a
+   * duplicate: nothing throws, and the endpoints stay within their bounds.
+   */
+  static void feedEndpoints(byte[] input) {
+    java.net.InetSocketAddress peer = new java.net.InetSocketAddress("10.0.0.2", 4000);
+    PygaseServerEndpoint server =
+        new PygaseServerEndpoint(
+            PygaseConfig.defaults(),
+            t -> new PygaseUpdate(3, null, io.gamewire.protocol.state.StateTree.EMPTY),
+            io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+            (id, e) -> {});
+    PygaseClientEndpoint client =
+        new PygaseClientEndpoint(
+            PygaseConfig.defaults(),
+            peer,
+            io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+            new PygaseClientEndpoint.Listener() {});
+    client.connect(0);
+    for (int i = 0; i < 2; i++) {
+      server.handleDatagram(i, peer, Unpooled.wrappedBuffer(input));
+      client.handleDatagram(i, peer, Unpooled.wrappedBuffer(input));
+    }
+    check(server.clientCount() <= 1, "one address, one client");
+    PygaseServerEndpoint.Outgoing o;
+    while ((o = server.pollDatagram(2)) != null) {
+      check(o.bytes().readableBytes() <= PygaseWire.MAX_PACKAGE_BYTES, "oversized package");
+      o.bytes().release();
+    }
+    server.handleTimeout(10_000_000_000L);
+    check(server.clientCount() == 0, "a silent client must time out");
+    client.close();
   }
 
   private static byte[] encode(PygaseClientPackage c) {

@@ -556,6 +556,11 @@ class PygaseEndpointsTest {
     assertThat(sn.ep.quality(1)).isEqualTo(CongestionController.Quality.BAD);
     assertThat(c.quality()).isEqualTo(CongestionController.Quality.BAD);
     assertThat(sn.ep.sendIntervalNanos(1)).isEqualTo(50 * MS);
+    assertThat(sn.ep.stats(1).sendIntervalNanos()).isEqualTo(50 * MS);
+    assertThat(c.stats().pygaseLatencySeconds()).isGreaterThan(0.25);
+    assertThat(c.stats().rttNanos()).isBetween(400 * MS, 460 * MS);
+    long out = sn.ep.stats(1).packetsOut();
+    assertThat(c.stats().packetsIn()).as("all but the 200 ms in flight").isBetween(out - 5, out);
     before = sn.datagramsOut;
     drive.runFor(Duration.ofSeconds(2));
     assertThat(sn.datagramsOut - before).as("20 Hz").isBetween(39, 41);

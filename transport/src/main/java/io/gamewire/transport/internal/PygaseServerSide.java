@@ -89,8 +89,13 @@ public final class PygaseServerSide implements SideProtocol {
     if (ep == null || socket == null) {
       return;
     }
+    int before = ep.clientCount();
     ep.handleDatagram(System.nanoTime(), from, datagram);
-    flushOutput();
+    // A package only moves deadlines later (acks, the silence timer), so the armed timer stays
+    // right and a datagram costs no scan over every client; a new client wants its first package.
+    if (ep.clientCount() != before) {
+      flushOutput();
+    }
   }
 
   @Override
@@ -106,9 +111,10 @@ public final class PygaseServerSide implements SideProtocol {
   // ------------------------------------------------------------------ any thread
 
   /**
-   * Queues an event for one client. Returns false if the side is not attached; if the client is
-   * gone or its queue is full when the loop gets to it, {@code callbacks} time out. An event
-   * outside the state model or too large throws {@link IllegalArgumentException} here.
+   * Queues an event for one client. Returns false if the side is not attached (the socket attaches
+   * side protocols on its event loop, just after it is bound); if the client is gone or its queue
+   * is full when the loop gets to it, {@code callbacks} time out. An event outside the state model
+   * or too large throws {@link IllegalArgumentException} here.
    */
   public boolean dispatch(int clientId, PygaseEvent event, MessageCallbacks callbacks) {
     CHECKER.get().encodeEvent(event);
