@@ -31,7 +31,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A realtime server with the PyGaSe side attached serves a PyGaSe-profile client and a native
@@ -194,6 +197,51 @@ class PygaseLoopbackTest {
         await().atMost(WAIT).until(() -> sideEvents.shutdowns.equals(List.of(1)));
         assertThat(pygase.hasEnded()).isTrue();
       }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1", "::1"})
+  void pygaseClientGetsStateAndEventsOnIpv4AndIpv6(String host) throws Exception {
+    if (host.contains(":")) {
+      Assumptions.assumeTrue(hasIpv6Loopback(), "no IPv6 loopback on this machine");
+    }
+    SyncedLog log = new SyncedLog();
+    log.push(Map.of("chaser_id", 1, "countdown", 4.5));
+    ServerSideEvents sideEvents = new ServerSideEvents();
+    PygaseServerSide side = new PygaseServerSide(PygaseConfig.defaults(), log, sideEvents, null);
+    List<String> got = new CopyOnWriteArrayList<>();
+    try (RealtimeServer server =
+            RealtimeServer.builder()
+                .bind(host.contains(":") ? "[::1]:0" : host + ":0")
+                .sideProtocol(side)
+                .build()
+                .start();
+        PygaseClientDriver pygase =
+            new PygaseClientDriver(
+                    server.localAddress(),
+                    PygaseConfig.defaults(),
+                    new PygaseClientEndpoint.Listener() {
+                      @Override
+                      public void onEvent(PygaseEvent event) {
+                        got.add(event.type());
+                      }
+                    })
+                .start(null)) {
+      await().atMost(WAIT).until(() -> pygase.snapshot().timeOrder() == 1);
+      assertThat(pygase.snapshot().state()).containsEntry("countdown", 4.5);
+      pygase.dispatch(PygaseEvent.of("JOIN", "ann"), null);
+      await().atMost(WAIT).until(() -> sideEvents.events.contains("1:JOIN[ann]{}"));
+      side.dispatchToAll(PygaseEvent.of("PLAYER_CREATED", 1));
+      await().atMost(WAIT).until(() -> got.contains("PLAYER_CREATED"));
+    }
+  }
+
+  static boolean hasIpv6Loopback() {
+    try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress("::1", 0))) {
+      return true;
+    } catch (Exception e) {
+      return false;
     }
   }
 
