@@ -138,6 +138,9 @@ public final class RealtimeServer implements AutoCloseable {
         new InetSocketAddress(b.bindAddress.getHostString(), b.bindAddress.getPort());
     try {
       channel = bootstrap.bind(bind).sync().channel();
+      // Netty queues channelActive (which attaches the side protocols) on the loop before it
+      // completes the bind; one round trip through the loop makes start() return after it.
+      channel.eventLoop().submit(() -> {}).sync();
     } catch (Exception e) {
       driver.endpoint.close();
       releaseThreads();
