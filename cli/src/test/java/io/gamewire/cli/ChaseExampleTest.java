@@ -1,6 +1,7 @@
 package io.gamewire.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.gamewire.cli.examples.ChaseBotAccess;
@@ -42,6 +43,11 @@ class ChaseExampleTest {
     ResourceLeakDetector.setLevel(leakLevel);
   }
 
+  static String profileOf(String name) {
+    return name.endsWith("0") ? "native" : "pygase";
+  }
+
+  /** Half the players speak the native profile and half PyGaSe's, all on one server port. */
   @Test
   void fiftyBotsPlayAndTheHostStopsTheServer() throws Exception {
     Cli.Running server = Cli.start(LineFeed.of(), "example", "chase-server", "127.0.0.1:0");
@@ -59,6 +65,7 @@ class ChaseExampleTest {
         GameClient[] self = new GameClient[1];
         GameClient c =
             GameClient.builder(address)
+                .profile(i % 2 == 0 ? GameClient.Profile.NATIVE : GameClient.Profile.PYGASE)
                 .ioThreads(threads)
                 .on("PLAYER_CREATED", e -> ids.put(self[0], e.longArg(0)))
                 .build();
@@ -82,7 +89,9 @@ class ChaseExampleTest {
                         name,
                         "--bot",
                         "--seconds",
-                        "3")));
+                        "3",
+                        "--profile",
+                        profileOf(name))));
       }
       // Everyone moves by the bot strategy at 20 Hz for three seconds.
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
@@ -102,22 +111,44 @@ class ChaseExampleTest {
       }
       // Every player joined and the server said so, as PyGaSe's example does.
       assertThat(server.out().split(" joined\\.", -1)).hasSize(PLAYERS + 1);
-      // With the moves stopped, every client converges on the same players map, CLI bots gone.
+      // With the moves stopped, every client converges on the same players (CLI bots gone): the
+      // same chaser and names everywhere, identical trees within a profile, and positions that
+      // differ across profiles only by PyGaSe's float32 rounding.
+      GameClient nativeOne = clients.get(0);
+      GameClient pygaseOne = clients.get(1);
+      assertThat(pygaseOne.profile()).isEqualTo(GameClient.Profile.PYGASE);
       await()
           .atMost(WAIT)
           .until(
               () -> {
-                Object first = clients.get(0).state().get("players");
-                return first instanceof Map<?, ?> p
-                    && p.size() >= PLAYERS - CLI_BOTS
+                Object n = nativeOne.state().get("players");
+                Object p = pygaseOne.state().get("players");
+                return n instanceof Map<?, ?> np
+                    && np.size() >= PLAYERS - CLI_BOTS
+                    && p instanceof Map<?, ?> pp
+                    && pp.keySet().equals(np.keySet())
                     && clients.stream()
                         .allMatch(
                             c ->
-                                StateTree.deepEquals(c.state().get("players"), first)
+                                StateTree.deepEquals(
+                                        c.state().get("players"),
+                                        c.profile() == GameClient.Profile.NATIVE ? n : p)
                                     && c.state()
                                         .get("chaser_id")
-                                        .equals(clients.get(0).state().get("chaser_id")));
+                                        .equals(nativeOne.state().get("chaser_id")));
               });
+      Map<?, ?> np = (Map<?, ?>) nativeOne.state().get("players");
+      Map<?, ?> pp = (Map<?, ?>) pygaseOne.state().get("players");
+      for (Object id : np.keySet()) {
+        Map<?, ?> a = (Map<?, ?>) np.get(id);
+        Map<?, ?> b = (Map<?, ?>) pp.get(id);
+        assertThat(b.get("name")).isEqualTo(a.get("name"));
+        List<?> pa = (List<?>) a.get("position");
+        List<?> pb = (List<?>) b.get("position");
+        for (int k = 0; k < 2; k++) {
+          assertThat((Double) pb.get(k)).isCloseTo((Double) pa.get(k), within(1e-3));
+        }
+      }
       // The host (the first client) shuts the server down.
       clients.get(0).disconnect(true);
       assertThat(server.exit.get(20, TimeUnit.SECONDS)).isZero();

@@ -2,6 +2,10 @@ package io.gamewire.transport;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.gamewire.protocol.msgpack.MsgpackLimits;
+import io.gamewire.protocol.pygase.PygaseClientEndpoint;
+import io.gamewire.protocol.pygase.PygaseConfig;
+import io.gamewire.protocol.pygase.PygaseEvent;
+import io.gamewire.protocol.realtime.ConnectFailure;
 import io.gamewire.protocol.realtime.ConnectionStats;
 import io.gamewire.protocol.realtime.HandshakeConfig;
 import io.gamewire.protocol.realtime.RealtimeConfig;
@@ -12,6 +16,7 @@ import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.NativeStateFormat;
 import io.gamewire.protocol.state.StateTree;
 import io.gamewire.protocol.state.TimeOrder;
+import io.gamewire.transport.internal.PygaseClientDriver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -42,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p><b>Profiles.</b> {@link Profile#NATIVE} (the default) speaks Gamewire's realtime protocol;
+ * {@link Profile#PYGASE} speaks PyGaSe 0.3.1, to a PyGaSe server or to a {@link GameServer} (which
+ * serves both). The API is the same; the PyGaSe wire has no handshake (connect waits for the first
+ * server package), sends floats as float32 and acknowledges events per package.
+ *
  * <p>Threads: the state is immutable and swapped atomically, so {@link #state()} may be read from
  * any thread; {@link #withState} runs a callback under the client's lock for a consistent view of
  * state and time order together. Event handlers run on the client's listener thread, one at a time,
@@ -53,6 +63,12 @@ public final class GameClient implements AutoCloseable {
   /** Versions kept so that an update against any recently held version can be applied. */
   static final int VERSIONS_KEPT = 128;
 
+  /** The wire a client speaks. */
+  public enum Profile {
+    NATIVE,
+    PYGASE
+  }
+
   /** A handler of events from the server. */
   @FunctionalInterface
   public interface EventHandler {
@@ -61,6 +77,9 @@ public final class GameClient implements AutoCloseable {
 
   private final Builder b;
   private final RealtimeClient realtime;
+  private final PygaseClientDriver pygase;
+  private final java.util.concurrent.CompletableFuture<Void> pygaseConnected =
+      new java.util.concurrent.CompletableFuture<>();
   private final NativeStateFormat format = new NativeStateFormat(MsgpackLimits.DEFAULT);
   private final Object lock = new Object();
   private final Map<Integer, Map<Object, Object>> versions =
@@ -78,6 +97,12 @@ public final class GameClient implements AutoCloseable {
 
   private GameClient(Builder b) {
     this.b = b;
+    if (b.profile == Profile.PYGASE) {
+      this.realtime = null;
+      this.pygase = new PygaseClientDriver(b.server, PygaseConfig.defaults(), new PygaseWire());
+      return;
+    }
+    this.pygase = null;
     RealtimeClient.Builder rb =
         RealtimeClient.builder(b.server)
             .config(b.config)
@@ -108,12 +133,34 @@ public final class GameClient implements AutoCloseable {
    *     version; the message says which
    */
   public GameClient connect() throws IOException {
+    if (pygase != null) {
+      try {
+        connectAsync().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        close();
+        Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+        if (cause instanceof IOException io) {
+          throw io;
+        }
+        throw new RealtimeConnectException(ConnectFailure.TIMED_OUT, Addresses.format(b.server));
+      }
+      return this;
+    }
     realtime.connect();
     return this;
   }
 
   /** Connects in the background (PyGaSe's {@code connect_in_thread}). */
   public CompletableFuture<GameClient> connectAsync() {
+    if (pygase != null) {
+      try {
+        pygase.start(b.ioThreads);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(
+            new IOException("cannot reach " + Addresses.format(b.server) + ": " + e.getMessage()));
+      }
+      return pygaseConnected.thenApply(v -> this);
+    }
     return realtime.connectAsync().thenApply(r -> this);
   }
 
@@ -130,6 +177,9 @@ public final class GameClient implements AutoCloseable {
       Map<String, ?> kwargs,
       RealtimeConnection.MessageCallbacks callbacks) {
     Objects.requireNonNull(type, "type");
+    if (pygase != null) {
+      return pygase.dispatch(PygaseEvent.of(type, args, kwargs), callbacks);
+    }
     ByteBuf buf = Unpooled.buffer(64);
     try {
       new NativeStateFormat(MsgpackLimits.DEFAULT).writeEvent(buf, type, args, kwargs);
@@ -177,22 +227,27 @@ public final class GameClient implements AutoCloseable {
   }
 
   public boolean isConnected() {
-    return realtime.isConnected();
+    return pygase != null ? pygase.isConnected() : realtime.isConnected();
+  }
+
+  /** The wire this client speaks. */
+  public Profile profile() {
+    return b.profile;
   }
 
   /** Smoothed round-trip time in milliseconds, or -1 before a measurement. */
   public double latencyMillis() {
-    ConnectionStats s = realtime.stats();
+    ConnectionStats s = stats();
     return s == null || s.rttNanos() == 0 ? -1 : s.rttNanos() / 1e6;
   }
 
   /** Connection statistics (RTT, loss, bytes and packets) or null before connecting. */
   public ConnectionStats stats() {
-    return realtime.stats();
+    return pygase != null ? pygase.stats() : realtime.stats();
   }
 
   public InetSocketAddress localAddress() {
-    return realtime.localAddress();
+    return pygase != null ? pygase.localAddress() : realtime.localAddress();
   }
 
   // ---------------------------------------------------------------- leaving
@@ -202,6 +257,11 @@ public final class GameClient implements AutoCloseable {
    * (servers ignore the request from other clients).
    */
   public void disconnect(boolean shutdownServer) {
+    if (pygase != null) {
+      pygase.disconnectAndWait(shutdownServer);
+      close();
+      return;
+    }
     if (shutdownServer && realtime.isConnected()) {
       ByteBuf buf = Unpooled.buffer(1);
       try {
@@ -233,7 +293,11 @@ public final class GameClient implements AutoCloseable {
 
   @Override
   public void close() {
-    realtime.close();
+    if (pygase != null) {
+      pygase.close();
+    } else {
+      realtime.close();
+    }
   }
 
   // ---------------------------------------------------------------- the wire side
@@ -286,6 +350,52 @@ public final class GameClient implements AutoCloseable {
     }
   }
 
+  private void handleServerEvent(GameEvent e) {
+    EventHandler h = b.handlers.get(e.type());
+    if (h == null) {
+      log.debug("no handler for server event {}", e.type());
+      return;
+    }
+    try {
+      h.handle(e);
+    } catch (RuntimeException ex) {
+      log.warn("a server event handler failed", ex);
+    }
+  }
+
+  /** PyGaSe-profile callbacks, on the driver's listener thread. */
+  private final class PygaseWire implements PygaseClientEndpoint.Listener {
+    @Override
+    public void onConnected() {
+      pygaseConnected.complete(null);
+    }
+
+    @Override
+    public void onStateChanged(Map<Object, Object> tree, int t, GameStatus status) {
+      Map<Object, Object> withStatus = new LinkedHashMap<>(tree);
+      withStatus.put(GameStateStore.GAME_STATUS, (long) status.wire());
+      Map<Object, Object> frozen = java.util.Collections.unmodifiableMap(withStatus);
+      synchronized (lock) {
+        state = frozen;
+        timeOrder = t;
+        updatesApplied++;
+      }
+    }
+
+    @Override
+    public void onEvent(PygaseEvent event) {
+      handleServerEvent(
+          new GameEvent(event.type(), event.args(), event.kwargs(), GameEvent.SERVER));
+    }
+
+    @Override
+    public void onDisconnected(boolean timedOut) {
+      pygaseConnected.completeExceptionally(
+          new RealtimeConnectException(ConnectFailure.TIMED_OUT, Addresses.format(b.server)));
+      b.onDisconnect.accept(timedOut ? "timed out" : "disconnected");
+    }
+  }
+
   private final class Wire implements RealtimeClientListener {
     private final NativeStateFormat eventFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
 
@@ -296,13 +406,7 @@ public final class GameClient implements AutoCloseable {
         switch (NativeStateFormat.kind(buf)) {
           case NativeStateFormat.UPDATE -> onUpdate(buf);
           case NativeStateFormat.EVENT -> {
-            GameEvent e = eventFormat.readEvent(buf, GameEvent.SERVER);
-            EventHandler h = b.handlers.get(e.type());
-            if (h == null) {
-              log.debug("no handler for server event {}", e.type());
-            } else {
-              h.handle(e);
-            }
+            handleServerEvent(eventFormat.readEvent(buf, GameEvent.SERVER));
           }
           default -> log.debug("server sent an unknown message kind");
         }
@@ -328,6 +432,7 @@ public final class GameClient implements AutoCloseable {
     private InetSocketAddress localAddress;
     private IoThreads ioThreads;
     private Consumer<String> onDisconnect = reason -> {};
+    private Profile profile = Profile.NATIVE;
 
     private Builder(InetSocketAddress server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -340,6 +445,12 @@ public final class GameClient implements AutoCloseable {
       if (handlers.putIfAbsent(type, handler) != null) {
         throw new IllegalArgumentException("a handler for event type '" + type + "' exists");
       }
+      return this;
+    }
+
+    /** The wire to speak (default {@link Profile#NATIVE}). */
+    public Builder profile(Profile profile) {
+      this.profile = Objects.requireNonNull(profile, "profile");
       return this;
     }
 

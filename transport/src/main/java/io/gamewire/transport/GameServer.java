@@ -2,14 +2,21 @@ package io.gamewire.transport;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.gamewire.protocol.msgpack.MsgpackLimits;
+import io.gamewire.protocol.pygase.PygaseConfig;
+import io.gamewire.protocol.pygase.PygaseEvent;
+import io.gamewire.protocol.pygase.PygaseServerEndpoint;
+import io.gamewire.protocol.pygase.PygaseUpdate;
 import io.gamewire.protocol.realtime.HandshakeConfig;
 import io.gamewire.protocol.realtime.RealtimeConfig;
 import io.gamewire.protocol.realtime.RealtimeConnection;
 import io.gamewire.protocol.state.GameEvent;
 import io.gamewire.protocol.state.GameStateMachine;
 import io.gamewire.protocol.state.GameStateStore;
+import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.NativeStateFormat;
+import io.gamewire.protocol.state.StateTree;
 import io.gamewire.protocol.state.TimeOrder;
+import io.gamewire.transport.internal.PygaseServerSide;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
@@ -20,6 +27,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * that packet confirms the new version. Events from clients reach the handlers on the game thread,
  * in order per client. The first client to connect is the host; with {@code hostCanShutdown} (the
  * default) its shutdown request stops the server.
+ *
+ * <p><b>Two profiles on one socket.</b> Besides Gamewire's native realtime clients, the server
+ * speaks PyGaSe 0.3.1 (docs/PYGASE.md) to PyGaSe clients on the same port, telling them apart by
+ * protocol id; it sends them the update since the time order they report, as PyGaSe does. Their
+ * client ids have bit 30 set ({@link #PYGASE_CLIENT_BIT}) so ids of the two profiles never clash.
  */
 public final class GameServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GameServer.class);
@@ -97,11 +111,15 @@ public final class GameServer implements AutoCloseable {
    */
   static final int MAX_UPDATES_IN_FLIGHT = 3;
 
+  /** Set in the ids of PyGaSe-profile clients. */
+  public static final int PYGASE_CLIENT_BIT = 1 << 30;
+
   private final Builder b;
   private final GameStateStore store;
   private final GameStateMachine machine;
   private final RealtimeServer realtime;
   private final Map<Integer, Client> clients = new ConcurrentHashMap<>();
+  private final Map<Integer, Boolean> pygaseClients = new ConcurrentHashMap<>();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -113,6 +131,8 @@ public final class GameServer implements AutoCloseable {
 
   private final NativeStateFormat gameFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
   private final ByteBuf scratch = Unpooled.buffer(1024);
+  private final PygaseServerSide pygase;
+  private final ExecutorService pygaseListener;
   private volatile Thread gameThread;
   private volatile long ticksSent;
 
@@ -136,8 +156,48 @@ public final class GameServer implements AutoCloseable {
     if (b.ioThreads != null) {
       rb.ioThreads(b.ioThreads);
     }
+    if (b.pygaseProfile) {
+      pygaseListener =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "gamewire-pygase-listener");
+                t.setDaemon(true);
+                return t;
+              });
+      pygase =
+          new PygaseServerSide(
+              PygaseConfig.defaults().withMaxClients(b.maxClients),
+              this::pygaseUpdateFor,
+              new PygaseWire(),
+              pygaseListener);
+      rb.sideProtocol(pygase);
+    } else {
+      pygase = null;
+      pygaseListener = null;
+    }
     b.sideProtocols.forEach(rb::sideProtocol);
     this.realtime = rb.build();
+  }
+
+  /**
+   * What a PyGaSe client holding {@code clientTimeOrder} gets (on the I/O thread): the diff to the
+   * current version, or the full state with its status; {@code game_status} travels in the record's
+   * field, not among the changes.
+   */
+  private PygaseUpdate pygaseUpdateFor(int clientTimeOrder) {
+    GameStateStore.Version now = store.current();
+    boolean full = store.isFullFor(clientTimeOrder);
+    Map<Object, Object> changes = store.updateSince(clientTimeOrder, now);
+    GameStatus status = null;
+    if (full || changes.containsKey(GameStateStore.GAME_STATUS)) {
+      Object s = now.state().get(GameStateStore.GAME_STATUS);
+      status = s instanceof Long l ? GameStatus.fromWire(l) : GameStatus.PAUSED;
+      Map<Object, Object> without = new java.util.LinkedHashMap<>(changes);
+      without.remove(GameStateStore.GAME_STATUS);
+      changes =
+          without.isEmpty() ? StateTree.EMPTY : java.util.Collections.unmodifiableMap(without);
+    }
+    return new PygaseUpdate(now.timeOrder(), status, changes);
   }
 
   public static Builder builder() {
@@ -281,6 +341,11 @@ public final class GameServer implements AutoCloseable {
       List<?> args,
       Map<String, ?> kwargs,
       RealtimeConnection.MessageCallbacks callbacks) {
+    if ((clientId & PYGASE_CLIENT_BIT) != 0) {
+      return pygase != null
+          && pygase.dispatch(
+              clientId & ~PYGASE_CLIENT_BIT, PygaseEvent.of(type, args, kwargs), callbacks);
+    }
     byte[] bytes = encodeEvent(type, args, kwargs);
     return realtime.send(clientId, NativeStateFormat.EVENT_CHANNEL, bytes, callbacks);
   }
@@ -291,7 +356,12 @@ public final class GameServer implements AutoCloseable {
 
   /** Sends an event to every connected client; false if the send queue is full. */
   public boolean dispatchToAll(String type, List<?> args, Map<String, ?> kwargs) {
-    return realtime.broadcast(NativeStateFormat.EVENT_CHANNEL, encodeEvent(type, args, kwargs));
+    boolean ok =
+        realtime.broadcast(NativeStateFormat.EVENT_CHANNEL, encodeEvent(type, args, kwargs));
+    if (pygase != null) {
+      ok &= pygase.dispatchToAll(PygaseEvent.of(type, args, kwargs));
+    }
+    return ok;
   }
 
   private static byte[] encodeEvent(String type, List<?> args, Map<String, ?> kwargs) {
@@ -335,8 +405,9 @@ public final class GameServer implements AutoCloseable {
     return realtime.localAddress();
   }
 
+  /** Clients connected now, both profiles. */
   public int clientCount() {
-    return clients.size();
+    return clients.size() + pygaseClients.size();
   }
 
   /** The version a client has confirmed, or -1 if it is not connected. */
@@ -381,6 +452,9 @@ public final class GameServer implements AutoCloseable {
       }
     }
     realtime.close();
+    if (pygaseListener != null) {
+      pygaseListener.shutdown();
+    }
     stopped.countDown();
   }
 
@@ -433,6 +507,38 @@ public final class GameServer implements AutoCloseable {
     }
   }
 
+  /** PyGaSe-profile events, on the PyGaSe listener thread (one at a time, in order). */
+  private final class PygaseWire implements PygaseServerEndpoint.Listener {
+    @Override
+    public void onClientJoined(int clientId, InetSocketAddress address, boolean host) {
+      int id = clientId | PYGASE_CLIENT_BIT;
+      pygaseClients.put(id, Boolean.TRUE);
+      hostId.compareAndSet(0, id);
+      b.listener.onJoin(id, address);
+    }
+
+    @Override
+    public void onEvent(int clientId, PygaseEvent event) {
+      GameEvent e =
+          new GameEvent(event.type(), event.args(), event.kwargs(), clientId | PYGASE_CLIENT_BIT);
+      if (!machine.queueEvent(e)) {
+        log.debug("event queue full; dropped {} from PyGaSe client {}", e.type(), clientId);
+      }
+    }
+
+    @Override
+    public void onClientLeft(int clientId) {
+      int id = clientId | PYGASE_CLIENT_BIT;
+      pygaseClients.remove(id);
+      b.listener.onLeave(id, RealtimeConnection.REASON_TIMEOUT, "timed out");
+    }
+
+    @Override
+    public void onShutdownRequested(int hostClientId) {
+      shutdownRequest(hostClientId | PYGASE_CLIENT_BIT);
+    }
+  }
+
   private void shutdownRequest(int clientId) {
     if (clientId != hostId.get()) {
       log.debug("client {} asked for a shutdown but is not the host", clientId);
@@ -462,8 +568,15 @@ public final class GameServer implements AutoCloseable {
     private Listener listener = new Listener() {};
     private IoThreads ioThreads;
     private final List<SideProtocol> sideProtocols = new ArrayList<>();
+    private boolean pygaseProfile = true;
 
     private Builder() {}
+
+    /** Whether PyGaSe 0.3.1 clients are served on the same port (default true). */
+    public Builder pygaseProfile(boolean served) {
+      this.pygaseProfile = served;
+      return this;
+    }
 
     /** {@code host:port} or {@code [v6]:port}; default {@code 0.0.0.0:7777}. */
     public Builder bind(String address) {

@@ -52,6 +52,12 @@ public final class ChaseClientCommand implements Callable<Integer> {
   double seconds;
 
   @Option(
+      names = "--profile",
+      defaultValue = "native",
+      description = "The wire: native (Gamewire's realtime protocol) or pygase (PyGaSe 0.3.1).")
+  String profile;
+
+  @Option(
       names = "--shutdown-server",
       description = "On leaving, ask the server to stop (only the host may).")
   boolean shutdownServer;
@@ -67,9 +73,19 @@ public final class ChaseClientCommand implements Callable<Integer> {
     if (!bot && GraphicsEnvironment.isHeadless()) {
       throw new CommandFailure("no display for the window client; run with --bot to play headless");
     }
+    GameClient.Profile wire =
+        switch (profile) {
+          case "native" -> GameClient.Profile.NATIVE;
+          case "pygase" -> GameClient.Profile.PYGASE;
+          default ->
+              throw new picocli.CommandLine.ParameterException(
+                  new picocli.CommandLine(this),
+                  "--profile must be native or pygase, was " + profile);
+        };
     CompletableFuture<Long> playerId = new CompletableFuture<>();
     GameClient client =
         GameClient.builder(AddressConverter.resolve(address))
+            .profile(wire)
             .on("PLAYER_CREATED", e -> playerId.complete(e.longArg(0)))
             .build();
     String server = Addresses.format(address);

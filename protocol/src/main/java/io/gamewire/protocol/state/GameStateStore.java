@@ -43,8 +43,10 @@ public final class GameStateStore {
   /** Diffs by {@code current << 16 | base}; cleared of older currents on commit. */
   private final Map<Long, Map<Object, Object>> diffMemo = new ConcurrentHashMap<>();
 
-  private volatile Map<Object, Object> state;
-  private volatile int timeOrder = TimeOrder.NONE;
+  /** A version and its time order, published together. */
+  public record Version(int timeOrder, Map<Object, Object> state) {}
+
+  private volatile Version current = new Version(TimeOrder.NONE, StateTree.EMPTY);
 
   /** A store holding {@code initial} (frozen here) as time order 1, status paused. */
   public GameStateStore(Map<?, ?> initial) {
@@ -69,16 +71,21 @@ public final class GameStateStore {
 
   /** The current version (immutable). */
   public Map<Object, Object> state() {
-    return state;
+    return current.state();
+  }
+
+  /** The current version with its time order, read together. */
+  public Version current() {
+    return current;
   }
 
   /** The current version's time order (1 after construction). */
   public int timeOrder() {
-    return timeOrder;
+    return current.timeOrder();
   }
 
   public GameStatus status() {
-    Object s = state.get(GAME_STATUS);
+    Object s = current.state().get(GAME_STATUS);
     GameStatus g = s instanceof Long l ? GameStatus.fromWire(l) : null;
     return g == null ? GameStatus.PAUSED : g;
   }
@@ -95,7 +102,7 @@ public final class GameStateStore {
    */
   public int push(Map<?, ?> update) {
     Map<Object, Object> frozen = StateTree.freeze(update, true);
-    return commitVersion(StateTree.merge(state, frozen));
+    return commitVersion(StateTree.merge(current.state(), frozen));
   }
 
   /**
@@ -107,7 +114,7 @@ public final class GameStateStore {
   }
 
   private int commitVersion(Map<Object, Object> next) {
-    int t = TimeOrder.next(timeOrder);
+    int t = TimeOrder.next(current.timeOrder());
     if (orderCount == order.length) {
       versions.remove(order[orderStart]);
       orderStart = (orderStart + 1) % order.length;
@@ -116,8 +123,7 @@ public final class GameStateStore {
     order[(orderStart + orderCount) % order.length] = t;
     orderCount++;
     versions.put(t, next);
-    state = next;
-    timeOrder = t;
+    current = new Version(t, next);
     diffMemo.clear();
     return t;
   }
@@ -133,20 +139,23 @@ public final class GameStateStore {
    * empty map when it is up to date. Memoised until the next commit.
    */
   public Map<Object, Object> updateSince(int clientTimeOrder) {
-    Map<Object, Object> current = state;
-    int now = timeOrder;
+    return updateSince(clientTimeOrder, current);
+  }
+
+  /** {@link #updateSince(int)} to a given current version (read once with {@link #current()}). */
+  public Map<Object, Object> updateSince(int clientTimeOrder, Version to) {
     Map<Object, Object> base = versionAt(clientTimeOrder);
     if (base == null) {
-      return current;
+      return to.state();
     }
-    if (base == current) {
+    if (base == to.state()) {
       return StateTree.EMPTY;
     }
-    long key = (long) now << 16 | clientTimeOrder;
+    long key = (long) to.timeOrder() << 16 | clientTimeOrder;
     Map<Object, Object> d = diffMemo.get(key);
     if (d == null) {
-      d = StateTree.diff(base, current);
-      if (state == current) {
+      d = StateTree.diff(base, to.state());
+      if (current == to) {
         diffMemo.put(key, d); // not after a commit raced us: that memo would never be read
       }
     }

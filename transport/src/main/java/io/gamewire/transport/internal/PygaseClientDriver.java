@@ -140,6 +140,40 @@ public final class PygaseClientDriver implements AutoCloseable {
     onLoop(() -> endpoint.disconnect(System.nanoTime(), shutdownServer));
   }
 
+  /** {@link #disconnect} and waits (at most 2 s) until the loop has sent what it must. */
+  public void disconnectAndWait(boolean shutdownServer) {
+    EventLoop l = loop;
+    if (l == null || closed) {
+      return;
+    }
+    try {
+      l.submit(
+              () -> {
+                endpoint.disconnect(System.nanoTime(), shutdownServer);
+                flushOutput();
+              })
+          .awaitUninterruptibly(2, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the I/O threads are gone: nothing more can be sent
+    }
+  }
+
+  /** The connection's statistics, read on the loop (waits at most 2 s); null if unavailable. */
+  public io.gamewire.protocol.realtime.ConnectionStats stats() {
+    EventLoop l = loop;
+    if (l == null || closed) {
+      return null;
+    }
+    if (l.inEventLoop()) {
+      return endpoint.stats();
+    }
+    try {
+      return l.submit(endpoint::stats).get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
   public boolean isConnected() {
     return connected && !ended;
   }
