@@ -61,6 +61,9 @@ public final class RealtimeConnection implements AutoCloseable {
   /** Packets whose contents the ledger remembers; older unacknowledged ones count as lost. */
   static final int PACKETS_TRACKED = 512;
 
+  /** Finished message records kept for reuse, at most. */
+  static final int MAX_FREE_PENDING = 256;
+
   /** Receives messages and the end of the connection. */
   public interface Listener {
     /** A message; {@code message} is valid during the call only. */
@@ -146,6 +149,8 @@ public final class RealtimeConnection implements AutoCloseable {
   private final int[] packingKey;
   private final int[] packingFragment;
   private final SentPackets.Sink sink = new LedgerSink();
+  // Finished Pending records, reused by send so that steady traffic allocates none.
+  private final ArrayDeque<Pending> freePending = new ArrayDeque<>();
   private long sinkNow;
 
   private int sequence = Sequence.NONE;
@@ -229,15 +234,21 @@ public final class RealtimeConnection implements AutoCloseable {
     if (closed || c.queued() >= config.maxQueuedMessages()) {
       return false;
     }
-    Pending p = new Pending();
+    Pending p = freePending.pollFirst();
+    if (p == null) {
+      p = new Pending();
+    }
     p.data = alloc.buffer(n, n).writeBytes(message, message.readerIndex(), n);
     p.fragmentCount = fragmenter.count(n);
     p.callbacks = callbacks;
     p.queuedAt = Long.MIN_VALUE; // stamped at the first poll that sees it (send has no clock)
     if (c.mode.isReliable()) {
-      p.acked = new boolean[p.fragmentCount];
-      p.sentAt = new long[p.fragmentCount];
-      java.util.Arrays.fill(p.sentAt, NEVER);
+      if (p.acked == null || p.acked.length < p.fragmentCount) {
+        p.acked = new boolean[p.fragmentCount];
+        p.sentAt = new long[p.fragmentCount];
+      }
+      java.util.Arrays.fill(p.acked, 0, p.fragmentCount, false);
+      java.util.Arrays.fill(p.sentAt, 0, p.fragmentCount, NEVER);
     } else {
       p.id = c.nextId;
       c.nextId = MessageId.next(c.nextId);
@@ -432,6 +443,7 @@ public final class RealtimeConnection implements AutoCloseable {
         p.data.release();
         p.data = null;
         timedOut(p);
+        recycle(p);
         continue;
       }
       while (p.nextFragment < p.fragmentCount && records < perPacket) {
@@ -453,9 +465,12 @@ public final class RealtimeConnection implements AutoCloseable {
         if (old != null) {
           c.ringCount--;
           timedOut(old); // still unresolved a whole window of messages later
+          recycle(old);
         }
         c.ring[slot] = p;
         c.ringCount++;
+      } else {
+        recycle(p);
       }
     }
     return records;
@@ -466,6 +481,23 @@ public final class RealtimeConnection implements AutoCloseable {
     p.callbacks = null;
     if (cb != null) {
       cb.onTimedOut();
+    }
+  }
+
+  /**
+   * Takes back a record nothing refers to any more (its data released, its callback taken), for
+   * send to reuse; keeps its fragment arrays. At most {@link #MAX_FREE_PENDING} are kept.
+   */
+  private void recycle(Pending p) {
+    if (freePending.size() < MAX_FREE_PENDING) {
+      p.data = null;
+      p.callbacks = null;
+      p.id = 0;
+      p.fragmentCount = 0;
+      p.firstSentAt = NEVER;
+      p.nextFragment = 0;
+      p.fragmentsAcked = 0;
+      freePending.addFirst(p);
     }
   }
 
@@ -497,7 +529,7 @@ public final class RealtimeConnection implements AutoCloseable {
           c.ring[id & c.mask()] = null;
           c.ringCount--;
           MessageCallbacks cb = p.callbacks;
-          p.callbacks = null;
+          recycle(p);
           cb.onAcked();
         }
       }
@@ -521,6 +553,7 @@ public final class RealtimeConnection implements AutoCloseable {
           c.ring[id & c.mask()] = null;
           c.ringCount--;
           timedOut(p);
+          recycle(p);
         }
       }
       ledgerCount[slot] = 0;
@@ -536,7 +569,7 @@ public final class RealtimeConnection implements AutoCloseable {
       c.oldestId = MessageId.next(c.oldestId);
     }
     MessageCallbacks cb = p.callbacks;
-    p.callbacks = null;
+    recycle(p);
     if (cb != null) {
       cb.onAcked();
     }
