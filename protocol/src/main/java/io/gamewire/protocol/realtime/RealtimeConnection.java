@@ -608,7 +608,17 @@ public final class RealtimeConnection implements AutoCloseable {
     }
     int bodyStart = datagram.readerIndex() + RealtimeHeader.BYTES;
     int bodyLength = datagram.writerIndex() - bodyStart;
-    ByteBuf body = datagram.slice(bodyStart, bodyLength);
+    // A retained slice: on a pooled datagram, a recycled view instead of a new object each time.
+    ByteBuf body = datagram.retainedSlice(bodyStart, bodyLength);
+    try {
+      handleBody(nowNanos, datagram, kind, seq, body);
+    } finally {
+      body.release();
+    }
+  }
+
+  private void handleBody(long nowNanos, ByteBuf datagram, PacketKind kind, int seq, ByteBuf body) {
+    int bodyLength = body.readableBytes();
     String disconnectText = null;
     if (kind == PacketKind.PAYLOAD) {
       if (cursor.validate(body) < 0) {
@@ -656,7 +666,7 @@ public final class RealtimeConnection implements AutoCloseable {
       }
       cursor.reset(body);
       while (!closed && cursor.next()) {
-        receiveRecord(nowNanos);
+        receiveRecord(nowNanos, body);
       }
     }
   }
@@ -684,10 +694,16 @@ public final class RealtimeConnection implements AutoCloseable {
     }
   }
 
-  private void receiveRecord(long now) {
-    Channel c = channelById[cursor.channel()];
-    int id = cursor.messageId();
-    ByteBuf body = cursor.body();
+  private void receiveRecord(long now, ByteBuf payload) {
+    ByteBuf body = payload.retainedSlice(cursor.bodyOffset(), cursor.bodyLength());
+    try {
+      receiveRecord(now, body, channelById[cursor.channel()], cursor.messageId());
+    } finally {
+      body.release();
+    }
+  }
+
+  private void receiveRecord(long now, ByteBuf body, Channel c, int id) {
     if (cursor.isFragment()) {
       if (c.reliableIn != null && c.reliableIn.hasReceived(id)) {
         c.reliableIn.accept(id, body); // counts the duplicate
@@ -737,7 +753,13 @@ public final class RealtimeConnection implements AutoCloseable {
 
   private void deliver(Channel c, ByteBuf message) {
     messagesDelivered++;
-    listener.onMessage(c.id, message.duplicate());
+    // The listener may move the indices of what it gets, not ours.
+    ByteBuf view = message.retainedDuplicate();
+    try {
+      listener.onMessage(c.id, view);
+    } finally {
+      view.release();
+    }
   }
 
   // ------------------------------------------------------------------ timers
