@@ -52,6 +52,7 @@ public final class RealtimeMemory {
   static final int SEND_INTERVAL_MILLIS = 50;
   static final int SENDING_SETTLE_MILLIS = 3000;
   private static final long TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(120);
+  private static final int MAX_RETRIES = 100;
 
   private RealtimeMemory() {}
 
@@ -288,23 +289,40 @@ public final class RealtimeMemory {
     }
   }
 
+  /**
+   * Connects {@code n} clients, 25 at a time. A client whose handshake times out (on a loaded
+   * machine a burst of handshakes can overrun a socket buffer) is closed and replaced, at most
+   * {@value #MAX_RETRIES} times in all; the retries are reported on standard error.
+   */
   private static void connect(IoThreads threads, String address, int n, List<RealtimeClient> open)
       throws Exception {
-    List<CompletableFuture<RealtimeClient>> pending = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      RealtimeClient c =
-          RealtimeClient.builder(address).ioThreads(threads).listenersOnIoThread().build();
-      open.add(c);
-      pending.add(c.connectAsync());
-      if (pending.size() == 100) { // in batches, so the handshakes do not time out on a busy box
-        for (var f : pending) {
-          f.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    int retries = 0;
+    int done = 0;
+    while (done < n) {
+      int batch = Math.min(25, n - done);
+      List<RealtimeClient> started = new ArrayList<>();
+      List<CompletableFuture<RealtimeClient>> pending = new ArrayList<>();
+      for (int i = 0; i < batch; i++) {
+        RealtimeClient c =
+            RealtimeClient.builder(address).ioThreads(threads).listenersOnIoThread().build();
+        started.add(c);
+        pending.add(c.connectAsync());
+      }
+      for (int i = 0; i < batch; i++) {
+        try {
+          pending.get(i).get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+          open.add(started.get(i));
+          done++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          started.get(i).close();
+          if (++retries > MAX_RETRIES) {
+            throw e;
+          }
         }
-        pending.clear();
       }
     }
-    for (var f : pending) {
-      f.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    if (retries > 0) {
+      System.err.println("client side: " + retries + " handshakes timed out and were retried");
     }
   }
 
