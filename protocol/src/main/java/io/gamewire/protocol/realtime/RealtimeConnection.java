@@ -144,8 +144,11 @@ public final class RealtimeConnection implements AutoCloseable {
   private final int perPacket;
   private final int[] ledgerCount = new int[PACKETS_TRACKED];
   private final int[] ledgerBytes = new int[PACKETS_TRACKED];
-  private final int[] ledgerKey;
-  private final int[] ledgerFragment;
+  // Per tracked packet, the records it carried as (key, fragment) pairs. Each slot's array is made
+  // when a packet first needs it and grown when one needs more: an idle connection (keepalives)
+  // holds none, a busy one only what its packets carry, and steady traffic allocates nothing. A
+  // flat array sized for full packets cost 128 KiB per connection with the defaults.
+  private final int[][] ledgerRecords = new int[PACKETS_TRACKED][];
   private final int[] packingKey;
   private final int[] packingFragment;
   private final SentPackets.Sink sink = new LedgerSink();
@@ -198,8 +201,6 @@ public final class RealtimeConnection implements AutoCloseable {
       channelById[c.id] = c;
     }
     this.perPacket = config.maxMessagesPerDatagram();
-    this.ledgerKey = new int[PACKETS_TRACKED * perPacket];
-    this.ledgerFragment = new int[PACKETS_TRACKED * perPacket];
     this.packingKey = new int[perPacket];
     this.packingFragment = new int[perPacket];
     this.lastSendAt = nowNanos;
@@ -297,8 +298,16 @@ public final class RealtimeConnection implements AutoCloseable {
     int slot = seq & (PACKETS_TRACKED - 1);
     ledgerCount[slot] = records;
     ledgerBytes[slot] = bytes;
-    System.arraycopy(packingKey, 0, ledgerKey, slot * perPacket, records);
-    System.arraycopy(packingFragment, 0, ledgerFragment, slot * perPacket, records);
+    if (records > 0) {
+      int[] r = ledgerRecords[slot];
+      if (r == null || r.length < 2 * records) {
+        r = ledgerRecords[slot] = new int[Math.min(2 * perPacket, Math.max(8, 4 * records))];
+      }
+      for (int i = 0; i < records; i++) {
+        r[2 * i] = packingKey[i];
+        r[2 * i + 1] = packingFragment[i];
+      }
+    }
     congestion.onPacketSent(now, bytes);
     lastSendAt = now;
     ackOwed = false;
@@ -507,9 +516,9 @@ public final class RealtimeConnection implements AutoCloseable {
     public void acked(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
       congestion.onPacketAcked(sinkNow, ledgerBytes[slot], sinkNow - sentAtNanos);
-      int base = slot * perPacket;
+      int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
-        int key = ledgerKey[base + i];
+        int key = r[2 * i];
         Channel c = channelById[key >>> 16];
         int id = key & 0xffff;
         Pending p = c.ring[id & c.mask()];
@@ -517,7 +526,7 @@ public final class RealtimeConnection implements AutoCloseable {
           continue;
         }
         if (c.mode.isReliable()) {
-          int f = ledgerFragment[base + i];
+          int f = r[2 * i + 1];
           if (p.acked[f]) {
             continue;
           }
@@ -540,9 +549,9 @@ public final class RealtimeConnection implements AutoCloseable {
     public void lost(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
       congestion.onPacketLost(sinkNow, ledgerBytes[slot]);
-      int base = slot * perPacket;
+      int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
-        int key = ledgerKey[base + i];
+        int key = r[2 * i];
         Channel c = channelById[key >>> 16];
         if (c.mode.isReliable()) {
           continue; // resent on its retransmit timeout
