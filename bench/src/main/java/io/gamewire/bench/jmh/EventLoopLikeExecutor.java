@@ -1,7 +1,7 @@
 package io.gamewire.bench.jmh;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * -Djmh.executor=CUSTOM -Djmh.executor.class=io.gamewire.bench.jmh.EventLoopLikeExecutor
  * </pre>
+ *
+ * <p>Tasks queue rather than hand off: with a hand-off queue, JMH's next iteration was sometimes
+ * rejected on a loaded machine because the thread had not yet gone back to waiting.
  */
 public final class EventLoopLikeExecutor extends ThreadPoolExecutor {
   public EventLoopLikeExecutor(int maxThreads, String prefix) {
@@ -22,7 +25,7 @@ public final class EventLoopLikeExecutor extends ThreadPoolExecutor {
         maxThreads,
         1,
         TimeUnit.SECONDS,
-        new SynchronousQueue<>(),
+        new LinkedBlockingQueue<>(), // JMH may submit the next iteration before the thread is idle
         new DefaultThreadFactory(prefix, true));
   }
 }

@@ -10,7 +10,7 @@ import java.util.Deque;
  * indented by two spaces. Calls must nest correctly; the writer checks names against objects but is
  * otherwise trusting, since its only callers are in this package.
  */
-final class JsonWriter {
+public final class JsonWriter {
   private final StringBuilder out = new StringBuilder();
 
   /** The open objects and arrays, innermost first. */
@@ -27,29 +27,29 @@ final class JsonWriter {
     }
   }
 
-  JsonWriter beginObject() {
+  public JsonWriter beginObject() {
     beforeValue();
     out.append('{');
     push(true);
     return this;
   }
 
-  JsonWriter endObject() {
+  public JsonWriter endObject() {
     return close('}');
   }
 
-  JsonWriter beginArray() {
+  public JsonWriter beginArray() {
     beforeValue();
     out.append('[');
     push(false);
     return this;
   }
 
-  JsonWriter endArray() {
+  public JsonWriter endArray() {
     return close(']');
   }
 
-  JsonWriter name(String name) {
+  public JsonWriter name(String name) {
     if (open.isEmpty() || !open.peek().object || afterName) {
       throw new IllegalStateException("a name belongs directly inside an object: " + name);
     }
@@ -60,7 +60,7 @@ final class JsonWriter {
     return this;
   }
 
-  JsonWriter value(String value) {
+  public JsonWriter value(String value) {
     beforeValue();
     if (value == null) {
       out.append("null");
@@ -70,13 +70,13 @@ final class JsonWriter {
     return this;
   }
 
-  JsonWriter value(long value) {
+  public JsonWriter value(long value) {
     beforeValue();
     out.append(value);
     return this;
   }
 
-  JsonWriter value(boolean value) {
+  public JsonWriter value(boolean value) {
     beforeValue();
     out.append(value);
     return this;
@@ -85,7 +85,7 @@ final class JsonWriter {
   /**
    * Writes {@code value} rounded half-up to {@code decimals} places; NaN and infinities as null.
    */
-  JsonWriter value(double value, int decimals) {
+  public JsonWriter value(double value, int decimals) {
     beforeValue();
     if (Double.isNaN(value) || Double.isInfinite(value)) {
       out.append("null");

@@ -62,6 +62,9 @@ public final class RealtimeConnection implements AutoCloseable {
   /** Packets whose contents the ledger remembers; older unacknowledged ones count as lost. */
   static final int PACKETS_TRACKED = 512;
 
+  /** Finished message records kept for reuse, at most. */
+  static final int MAX_FREE_PENDING = 256;
+
   /** Receives messages and the end of the connection. */
   public interface Listener {
     /** A message; {@code message} is valid during the call only. */
@@ -150,11 +153,16 @@ public final class RealtimeConnection implements AutoCloseable {
   private final int perPacket;
   private final int[] ledgerCount = new int[PACKETS_TRACKED];
   private final int[] ledgerBytes = new int[PACKETS_TRACKED];
-  private final int[] ledgerKey;
-  private final int[] ledgerFragment;
+  // Per tracked packet, the records it carried as (key, fragment) pairs. Each slot's array is made
+  // when a packet first needs it and grown when one needs more: an idle connection (keepalives)
+  // holds none, a busy one only what its packets carry, and steady traffic allocates nothing. A
+  // flat array sized for full packets cost 128 KiB per connection with the defaults.
+  private final int[][] ledgerRecords = new int[PACKETS_TRACKED][];
   private final int[] packingKey;
   private final int[] packingFragment;
   private final SentPackets.Sink sink = new LedgerSink();
+  // Finished Pending records, reused by send so that steady traffic allocates none.
+  private final ArrayDeque<Pending> freePending = new ArrayDeque<>();
   private long sinkNow;
 
   private int sequence = Sequence.NONE;
@@ -202,8 +210,6 @@ public final class RealtimeConnection implements AutoCloseable {
       channelById[c.id] = c;
     }
     this.perPacket = config.maxMessagesPerDatagram();
-    this.ledgerKey = new int[PACKETS_TRACKED * perPacket];
-    this.ledgerFragment = new int[PACKETS_TRACKED * perPacket];
     this.packingKey = new int[perPacket];
     this.packingFragment = new int[perPacket];
     this.lastSendAt = nowNanos;
@@ -238,15 +244,21 @@ public final class RealtimeConnection implements AutoCloseable {
     if (closed || c.queued() >= config.maxQueuedMessages()) {
       return false;
     }
-    Pending p = new Pending();
+    Pending p = freePending.pollFirst();
+    if (p == null) {
+      p = new Pending();
+    }
     p.data = alloc.buffer(n, n).writeBytes(message, message.readerIndex(), n);
     p.fragmentCount = fragmenter.count(n);
     p.callbacks = callbacks;
     p.queuedAt = Long.MIN_VALUE; // stamped at the first poll that sees it (send has no clock)
     if (c.mode.isReliable()) {
-      p.acked = new boolean[p.fragmentCount];
-      p.sentAt = new long[p.fragmentCount];
-      java.util.Arrays.fill(p.sentAt, NEVER);
+      if (p.acked == null || p.acked.length < p.fragmentCount) {
+        p.acked = new boolean[p.fragmentCount];
+        p.sentAt = new long[p.fragmentCount];
+      }
+      java.util.Arrays.fill(p.acked, 0, p.fragmentCount, false);
+      java.util.Arrays.fill(p.sentAt, 0, p.fragmentCount, NEVER);
     } else {
       p.id = c.nextId;
       c.nextId = MessageId.next(c.nextId);
@@ -299,8 +311,16 @@ public final class RealtimeConnection implements AutoCloseable {
     int slot = seq & (PACKETS_TRACKED - 1);
     ledgerCount[slot] = records;
     ledgerBytes[slot] = bytes;
-    System.arraycopy(packingKey, 0, ledgerKey, slot * perPacket, records);
-    System.arraycopy(packingFragment, 0, ledgerFragment, slot * perPacket, records);
+    if (records > 0) {
+      int[] r = ledgerRecords[slot];
+      if (r == null || r.length < 2 * records) {
+        r = ledgerRecords[slot] = new int[Math.min(2 * perPacket, Math.max(8, 4 * records))];
+      }
+      for (int i = 0; i < records; i++) {
+        r[2 * i] = packingKey[i];
+        r[2 * i + 1] = packingFragment[i];
+      }
+    }
     congestion.onPacketSent(now, bytes);
     lastSendAt = now;
     ackOwed = false;
@@ -441,6 +461,7 @@ public final class RealtimeConnection implements AutoCloseable {
         c.waiting.pollFirst(); // an earlier fragment was lost: the message cannot arrive
         p.data.release();
         p.data = null;
+        recycle(p);
         continue;
       }
       if (p.queuedAt == Long.MIN_VALUE) {
@@ -451,6 +472,7 @@ public final class RealtimeConnection implements AutoCloseable {
         p.data.release();
         p.data = null;
         timedOut(p);
+        recycle(p);
         continue;
       }
       while (p.nextFragment < p.fragmentCount && records < perPacket) {
@@ -471,17 +493,21 @@ public final class RealtimeConnection implements AutoCloseable {
       c.waiting.pollFirst();
       p.data.release();
       p.data = null;
+      if (p.callbacks == null) {
+        recycle(p); // never awaited an outcome: nothing else refers to it
+      }
     }
     return records;
   }
 
   /** Puts an unreliable message with callbacks where acks and losses of its packets find it. */
-  private static void awaitOutcome(Channel c, Pending p) {
+  private void awaitOutcome(Channel c, Pending p) {
     int slot = p.id & c.mask();
     Pending old = c.ring[slot];
     if (old != null) {
       c.ringCount--;
       timedOut(old); // still unresolved a whole window of messages later
+      recycle(old); // long out of the waiting queue: p, a newer message, is at its head
     }
     c.ring[slot] = p;
     c.ringCount++;
@@ -495,15 +521,33 @@ public final class RealtimeConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes back a record nothing refers to any more (its data released, its callback taken), for
+   * send to reuse; keeps its fragment arrays. At most {@link #MAX_FREE_PENDING} are kept.
+   */
+  private void recycle(Pending p) {
+    if (freePending.size() < MAX_FREE_PENDING) {
+      p.data = null;
+      p.callbacks = null;
+      p.id = 0;
+      p.fragmentCount = 0;
+      p.firstSentAt = NEVER;
+      p.nextFragment = 0;
+      p.fragmentsAcked = 0;
+      p.abandoned = false;
+      freePending.addFirst(p);
+    }
+  }
+
   /** Applies acknowledgements and losses to the messages the ledger says each packet carried. */
   private final class LedgerSink implements SentPackets.Sink {
     @Override
     public void acked(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
       congestion.onPacketAcked(sinkNow, ledgerBytes[slot], sinkNow - sentAtNanos);
-      int base = slot * perPacket;
+      int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
-        int key = ledgerKey[base + i];
+        int key = r[2 * i];
         Channel c = channelById[key >>> 16];
         int id = key & 0xffff;
         Pending p = c.ring[id & c.mask()];
@@ -511,7 +555,7 @@ public final class RealtimeConnection implements AutoCloseable {
           continue;
         }
         if (c.mode.isReliable()) {
-          int f = ledgerFragment[base + i];
+          int f = r[2 * i + 1];
           if (p.acked[f]) {
             continue;
           }
@@ -523,7 +567,7 @@ public final class RealtimeConnection implements AutoCloseable {
           c.ring[id & c.mask()] = null;
           c.ringCount--;
           MessageCallbacks cb = p.callbacks;
-          p.callbacks = null;
+          recycle(p);
           cb.onAcked();
         }
       }
@@ -534,9 +578,9 @@ public final class RealtimeConnection implements AutoCloseable {
     public void lost(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
       congestion.onPacketLost(sinkNow, ledgerBytes[slot]);
-      int base = slot * perPacket;
+      int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
-        int key = ledgerKey[base + i];
+        int key = r[2 * i];
         Channel c = channelById[key >>> 16];
         if (c.mode.isReliable()) {
           continue; // resent on its retransmit timeout
@@ -546,8 +590,12 @@ public final class RealtimeConnection implements AutoCloseable {
         if (p != null && p.id == id) {
           c.ring[id & c.mask()] = null;
           c.ringCount--;
-          p.abandoned = true; // fragments still waiting are not sent
           timedOut(p);
+          if (p.nextFragment < p.fragmentCount) {
+            p.abandoned = true; // still waiting: its other fragments are not sent, then recycled
+          } else {
+            recycle(p);
+          }
         }
       }
       ledgerCount[slot] = 0;
@@ -563,7 +611,7 @@ public final class RealtimeConnection implements AutoCloseable {
       c.oldestId = MessageId.next(c.oldestId);
     }
     MessageCallbacks cb = p.callbacks;
-    p.callbacks = null;
+    recycle(p);
     if (cb != null) {
       cb.onAcked();
     }
@@ -602,7 +650,17 @@ public final class RealtimeConnection implements AutoCloseable {
     }
     int bodyStart = datagram.readerIndex() + RealtimeHeader.BYTES;
     int bodyLength = datagram.writerIndex() - bodyStart;
-    ByteBuf body = datagram.slice(bodyStart, bodyLength);
+    // A retained slice: on a pooled datagram, a recycled view instead of a new object each time.
+    ByteBuf body = datagram.retainedSlice(bodyStart, bodyLength);
+    try {
+      handleBody(nowNanos, datagram, kind, seq, body);
+    } finally {
+      body.release();
+    }
+  }
+
+  private void handleBody(long nowNanos, ByteBuf datagram, PacketKind kind, int seq, ByteBuf body) {
+    int bodyLength = body.readableBytes();
     String disconnectText = null;
     if (kind == PacketKind.PAYLOAD) {
       if (cursor.validate(body) < 0) {
@@ -650,7 +708,7 @@ public final class RealtimeConnection implements AutoCloseable {
       }
       cursor.reset(body);
       while (!closed && cursor.next()) {
-        receiveRecord(nowNanos);
+        receiveRecord(nowNanos, body);
       }
     }
   }
@@ -678,10 +736,16 @@ public final class RealtimeConnection implements AutoCloseable {
     }
   }
 
-  private void receiveRecord(long now) {
-    Channel c = channelById[cursor.channel()];
-    int id = cursor.messageId();
-    ByteBuf body = cursor.body();
+  private void receiveRecord(long now, ByteBuf payload) {
+    ByteBuf body = payload.retainedSlice(cursor.bodyOffset(), cursor.bodyLength());
+    try {
+      receiveRecord(now, body, channelById[cursor.channel()], cursor.messageId());
+    } finally {
+      body.release();
+    }
+  }
+
+  private void receiveRecord(long now, ByteBuf body, Channel c, int id) {
     if (cursor.isFragment()) {
       if (c.reliableIn != null && c.reliableIn.hasReceived(id)) {
         c.reliableIn.accept(id, body); // counts the duplicate
@@ -731,7 +795,13 @@ public final class RealtimeConnection implements AutoCloseable {
 
   private void deliver(Channel c, ByteBuf message) {
     messagesDelivered++;
-    listener.onMessage(c.id, message.duplicate());
+    // The listener may move the indices of what it gets, not ours.
+    ByteBuf view = message.retainedDuplicate();
+    try {
+      listener.onMessage(c.id, view);
+    } finally {
+      view.release();
+    }
   }
 
   // ------------------------------------------------------------------ timers

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,6 +57,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     final long clientNonce;
     final int token;
     RealtimeConnection connection;
+    boolean removed; // gone from byId
 
     Slot(int id, InetSocketAddress address, long clientNonce, int token) {
       this.id = id;
@@ -89,8 +89,12 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
 
   private final Map<InetSocketAddress, Slot> byAddress = new HashMap<>();
   private final Map<Integer, Slot> byId = new LinkedHashMap<>();
+  // byId's values as an array, rebuilt (a new array) only when byId changes, so the output pass
+  // and the timer scans take a snapshot without allocating per call.
+  private Slot[] slots = new Slot[0];
+  private boolean slotsChanged;
   // The connections of the output pass under way (pollDatagram), and where it stands; -1: none.
-  private final ArrayList<Slot> pass = new ArrayList<>();
+  private Slot[] pass = slots;
   private int passIndex = -1;
   private final ArrayDeque<Outgoing> replies = new ArrayDeque<>();
   private final byte[] mac = new byte[ChallengeMinter.MAC_BYTES];
@@ -274,6 +278,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     s.connection = new RealtimeConnection(config, s.token, now, alloc, s);
     byAddress.put(from, s);
     byId.put(s.id, s);
+    slotsChanged = true;
     queueReply(from, accepted(s), n);
     listener.onConnected(s.id, from);
   }
@@ -313,6 +318,15 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     return true;
   }
 
+  /** The connections as an array that is never changed in place (a new one after a change). */
+  private Slot[] slots() {
+    if (slotsChanged) {
+      slots = byId.values().toArray(new Slot[0]);
+      slotsChanged = false;
+    }
+    return slots;
+  }
+
   private int newToken() {
     while (true) {
       int t = random.nextInt();
@@ -348,13 +362,12 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     // One pass visits each connection once, staying on a connection while it has datagrams, so
     // draining k datagrams from N connections costs N + k calls, not N * k.
     if (passIndex < 0) {
-      pass.clear();
-      pass.addAll(byId.values());
+      pass = slots();
       passIndex = 0;
     }
-    while (passIndex < pass.size()) {
-      Slot s = pass.get(passIndex);
-      if (byId.get(s.id) == s) {
+    while (passIndex < pass.length) {
+      Slot s = pass[passIndex];
+      if (!s.removed) {
         ByteBuf d = s.connection.pollDatagram(nowNanos);
         if (d != null) {
           return new Outgoing(s.address, d);
@@ -362,12 +375,14 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
         if (s.connection.isClosed()) {
           byId.remove(s.id); // closed and nothing left to tell the peer
           retire(s);
+          s.removed = true;
+          slotsChanged = true;
         }
       }
       passIndex++;
     }
     passIndex = -1;
-    pass.clear();
+    pass = null;
     return null;
   }
 
@@ -375,7 +390,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
   public long nextTimeoutNanos() {
     long t = Long.MAX_VALUE;
     if (!closed) {
-      for (Slot s : byId.values()) {
+      for (Slot s : slots()) {
         t = Math.min(t, s.connection.nextTimeoutNanos());
       }
     }
@@ -386,8 +401,8 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     if (closed) {
       return;
     }
-    // A connection that times out here changes byAddress (not byId): iterate over a snapshot.
-    for (Slot s : byId.values().toArray(new Slot[0])) {
+    // A connection that times out here changes byAddress (not byId); the array is a snapshot.
+    for (Slot s : slots()) {
       s.connection.handleTimeout(nowNanos);
     }
   }
@@ -425,6 +440,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       retire(s);
     }
     byId.clear();
+    slotsChanged = true;
     byAddress.clear();
     Outgoing o;
     while ((o = replies.pollFirst()) != null) {

@@ -1,0 +1,335 @@
+package io.gamewire.bench.udp;
+
+import io.gamewire.bench.tcp.JsonWriter;
+import io.gamewire.transport.IoThreads;
+import io.gamewire.transport.RealtimeClient;
+import io.gamewire.transport.RealtimeServer;
+import io.gamewire.transport.RealtimeServerListener;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Memory per connected realtime client, on the server and on the client side, in separate JVMs (the
+ * approach of {@link io.gamewire.bench.tcp.IdleMemory}): this JVM runs a {@link RealtimeServer}; a
+ * child JVM connects the clients, all sharing one {@link IoThreads} pool, with their listeners on
+ * the I/O thread (so no listener thread per client).
+ *
+ * <p>Both sides connect {@value #WARMUP_CLIENTS} warm-up clients, force a full GC and take a
+ * baseline; then the measured clients connect and both sides measure again (<b>idle</b>: only
+ * keepalives flow). Then every client, warm-up ones included, sends one 32-byte message on the
+ * reliable-ordered channel every {@value #SEND_INTERVAL_MILLIS} ms (a game's input rate) and both
+ * sides measure once more after {@value #SENDING_SETTLE_MILLIS} ms of that (<b>sending</b>). Growth
+ * is the Java heap in use after GC plus the pooled allocator's used direct and heap memory, divided
+ * by the number of measured clients.
+ *
+ * <pre>
+ * java -Xmx2g -cp bench/target/benchmarks.jar io.gamewire.bench.udp.RealtimeMemory [--clients N]
+ * </pre>
+ */
+public final class RealtimeMemory {
+  private static final DateTimeFormatter FILE_STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  static final int WARMUP_CLIENTS = 50;
+  static final int SEND_INTERVAL_MILLIS = 50;
+  static final int SENDING_SETTLE_MILLIS = 3000;
+  private static final long TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(120);
+  private static final int MAX_RETRIES = 100;
+
+  private RealtimeMemory() {}
+
+  record Usage(long heapBytes, long pooledDirectBytes, long pooledHeapBytes) {
+    long total() {
+      return heapBytes + pooledDirectBytes + pooledHeapBytes;
+    }
+
+    Usage minus(Usage o) {
+      return new Usage(
+          heapBytes - o.heapBytes,
+          pooledDirectBytes - o.pooledDirectBytes,
+          pooledHeapBytes - o.pooledHeapBytes);
+    }
+
+    String encode() {
+      return heapBytes + " " + pooledDirectBytes + " " + pooledHeapBytes;
+    }
+
+    static Usage decode(String s) {
+      String[] p = s.trim().split(" ");
+      return new Usage(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]));
+    }
+  }
+
+  static Usage measure() throws InterruptedException {
+    long heap = Long.MAX_VALUE;
+    // Several rounds: the smallest reading has the least garbage in it.
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      Thread.sleep(200);
+      heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    }
+    PooledByteBufAllocatorMetric m = PooledByteBufAllocator.DEFAULT.metric();
+    return new Usage(heap, m.usedDirectMemory(), m.usedHeapMemory());
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length >= 1 && args[0].equals("--client-side")) {
+      clientSide(args[1], Integer.parseInt(args[2]));
+      return;
+    }
+    int clients = 1000;
+    Path outDir = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--clients" -> clients = Integer.parseInt(args[++i]);
+        case "--out" -> outDir = Path.of(args[++i]);
+        default -> {
+          System.err.println("usage: RealtimeMemory [--clients N (default 1000)] [--out DIR]");
+          System.exit(2);
+        }
+      }
+    }
+    if (outDir == null) {
+      outDir = UdpHarness.defaultOutDir();
+    }
+    String json = run(clients);
+    Files.createDirectories(outDir);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    for (Path p :
+        List.of(
+            outDir.resolve("udp-memory-" + FILE_STAMP.format(now) + ".json"),
+            outDir.resolve("udp-memory-latest.json"))) {
+      UdpHarness.writeWhole(p, json);
+      System.out.println("wrote " + p);
+    }
+    System.out.print(json);
+    System.exit(0);
+  }
+
+  static String run(int clients) throws Exception {
+    Instant timestamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    AtomicLong received = new AtomicLong();
+    try (RealtimeServer server =
+        RealtimeServer.builder()
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .maxClients(clients + WARMUP_CLIENTS)
+            .listenersOnIoThread()
+            .listener(
+                new RealtimeServerListener() {
+                  @Override
+                  public void onMessage(int clientId, int channel, byte[] message) {
+                    received.incrementAndGet();
+                  }
+                })
+            .build()
+            .start()) {
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process child =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx2g",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  RealtimeMemory.class.getName(),
+                  "--client-side",
+                  "127.0.0.1:" + server.localAddress().getPort(),
+                  Integer.toString(clients))
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      try (BufferedReader from =
+              new BufferedReader(
+                  new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+          PrintWriter to = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8)) {
+        expect(from, "WARM");
+        awaitClients(server, WARMUP_CLIENTS);
+        Usage base = measure();
+        to.println("GO");
+        expect(from, "CONNECTED");
+        awaitClients(server, WARMUP_CLIENTS + clients);
+        Usage idle = measure().minus(base);
+        to.println("MEASURE");
+        Usage clientIdle = Usage.decode(expect(from, "CLIENT "));
+        to.println("SEND");
+        expect(from, "SENDING");
+        long r0 = received.get();
+        long t0 = System.nanoTime();
+        Thread.sleep(SENDING_SETTLE_MILLIS); // traffic runs for a fixed time before the reading
+        Usage sending = measure().minus(base);
+        double rate = (received.get() - r0) / ((System.nanoTime() - t0) / 1e9);
+        to.println("MEASURE");
+        Usage clientSending = Usage.decode(expect(from, "CLIENT "));
+        int connectedAtEnd = server.clientCount();
+        to.println("CLOSE");
+        if (!child.waitFor(60, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the client JVM did not exit");
+        }
+        System.err.printf(
+            Locale.ROOT,
+            "idle: server %.1f KiB, client %.1f KiB per client; sending (%,.0f msg/s in): server"
+                + " %.1f KiB, client %.1f KiB per client%n",
+            idle.total() / 1024.0 / clients,
+            clientIdle.total() / 1024.0 / clients,
+            rate,
+            sending.total() / 1024.0 / clients,
+            clientSending.total() / 1024.0 / clients);
+        JsonWriter json = new JsonWriter().beginObject();
+        json.name("benchmark").value("udp-memory");
+        json.name("timestamp").value(timestamp.toString());
+        json.name("javaVersion").value(System.getProperty("java.version"));
+        json.name("cores").value(Runtime.getRuntime().availableProcessors());
+        json.name("nativeTransport").value(IoThreads.isNative());
+        json.name("clients").value(clients);
+        json.name("warmupClients").value(WARMUP_CLIENTS);
+        json.name("connectedAtEnd").value(connectedAtEnd);
+        json.name("sendIntervalMillis").value(SEND_INTERVAL_MILLIS);
+        json.name("messagesPerSecondReceived").value(rate, 1);
+        side(json, "serverIdle", idle, clients);
+        side(json, "clientIdle", clientIdle, clients);
+        side(json, "serverSending", sending, clients);
+        side(json, "clientSending", clientSending, clients);
+        json.name("targetBytesPerClientIdle").value(16 * 1024);
+        return json.endObject().toString();
+      } finally {
+        child.destroyForcibly();
+      }
+    }
+  }
+
+  private static void side(JsonWriter json, String name, Usage u, int clients) {
+    json.name(name).beginObject();
+    json.name("heapGrowthBytes").value(u.heapBytes());
+    json.name("pooledDirectGrowthBytes").value(u.pooledDirectBytes());
+    json.name("pooledHeapGrowthBytes").value(u.pooledHeapBytes());
+    json.name("bytesPerClient").value((double) u.total() / clients, 1);
+    json.name("heapBytesPerClient").value((double) u.heapBytes() / clients, 1);
+    json.endObject();
+  }
+
+  private static void awaitClients(RealtimeServer server, int n) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + TIMEOUT_MILLIS;
+    while (server.clientCount() < n) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException(
+            "only " + server.clientCount() + " of " + n + " clients connected");
+      }
+      Thread.sleep(50); // polling a count, bounded by the deadline
+    }
+  }
+
+  private static String expect(BufferedReader from, String prefix) throws IOException {
+    String line;
+    while ((line = from.readLine()) != null) {
+      if (line.startsWith(prefix)) {
+        return line.substring(prefix.length());
+      }
+    }
+    throw new IOException("the client JVM ended before saying " + prefix.trim());
+  }
+
+  private static void clientSide(String address, int clients) throws Exception {
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    List<RealtimeClient> open = new ArrayList<>();
+    try (IoThreads threads = IoThreads.create(2, "rt-memory-clients")) {
+      connect(threads, address, WARMUP_CLIENTS, open);
+      Usage base = measure();
+      System.out.println("WARM");
+      expectLine(in, "GO");
+      connect(threads, address, clients, open);
+      System.out.println("CONNECTED");
+      expectLine(in, "MEASURE");
+      System.out.println("CLIENT " + measure().minus(base).encode());
+      expectLine(in, "SEND");
+      Thread sender =
+          new Thread(
+              () -> {
+                byte[] message = new byte[32];
+                long next = System.nanoTime();
+                while (!Thread.currentThread().isInterrupted()) {
+                  for (RealtimeClient c : open) {
+                    c.send(0, message);
+                  }
+                  next += TimeUnit.MILLISECONDS.toNanos(SEND_INTERVAL_MILLIS);
+                  long wait = next - System.nanoTime();
+                  if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait); // the send rate
+                  }
+                }
+              },
+              "rt-memory-sender");
+      sender.setDaemon(true);
+      sender.start();
+      System.out.println("SENDING");
+      expectLine(in, "MEASURE");
+      System.out.println("CLIENT " + measure().minus(base).encode());
+      expectLine(in, "CLOSE");
+      sender.interrupt();
+      sender.join(5_000);
+      for (RealtimeClient c : open) {
+        c.close();
+      }
+    }
+  }
+
+  /**
+   * Connects {@code n} clients, 25 at a time. A client whose handshake times out (on a loaded
+   * machine a burst of handshakes can overrun a socket buffer) is closed and replaced, at most
+   * {@value #MAX_RETRIES} times in all; the retries are reported on standard error.
+   */
+  private static void connect(IoThreads threads, String address, int n, List<RealtimeClient> open)
+      throws Exception {
+    int retries = 0;
+    int done = 0;
+    while (done < n) {
+      int batch = Math.min(25, n - done);
+      List<RealtimeClient> started = new ArrayList<>();
+      List<CompletableFuture<RealtimeClient>> pending = new ArrayList<>();
+      for (int i = 0; i < batch; i++) {
+        RealtimeClient c =
+            RealtimeClient.builder(address).ioThreads(threads).listenersOnIoThread().build();
+        started.add(c);
+        pending.add(c.connectAsync());
+      }
+      for (int i = 0; i < batch; i++) {
+        try {
+          pending.get(i).get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+          open.add(started.get(i));
+          done++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          started.get(i).close();
+          if (++retries > MAX_RETRIES) {
+            throw e;
+          }
+        }
+      }
+    }
+    if (retries > 0) {
+      System.err.println("client side: " + retries + " handshakes timed out and were retried");
+    }
+  }
+
+  private static void expectLine(BufferedReader in, String word) throws IOException {
+    String line = in.readLine();
+    if (!word.equals(line)) {
+      throw new IOException("expected " + word + " from the server side, got " + line);
+    }
+  }
+}

@@ -1,0 +1,660 @@
+package io.gamewire.bench.udp;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryonet.Client;
+import com.esotericsoftware.kryonet.Connection;
+import com.esotericsoftware.kryonet.Listener;
+import com.esotericsoftware.kryonet.Server;
+import io.gamewire.bench.tcp.JsonWriter;
+import io.gamewire.bench.tcp.KryoNetTcpPeer;
+import io.gamewire.cli.bench.RealtimeBench;
+import io.gamewire.protocol.realtime.DeliveryMode;
+import io.gamewire.protocol.realtime.RealtimeConfig;
+import io.gamewire.transport.IoThreads;
+import io.gamewire.transport.RealtimeClient;
+import io.gamewire.transport.RealtimeClientListener;
+import io.gamewire.transport.RealtimeServer;
+import io.gamewire.transport.RealtimeServerListener;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The realtime (UDP) loopback harness: in one JVM and one run, the same workloads on 127.0.0.1 for
+ * Gamewire's realtime transport and its peers, then the ratios the issue sets targets for. Writes
+ * {@code udp-<timestamp>.json} and {@code udp-latest.json}.
+ *
+ * <ol>
+ *   <li><b>Round trip</b> (ping-pong, one message in flight): raw blocking {@link DatagramChannel}s
+ *       (the floor), KryoNet 2.22.0-RC1 {@code sendUDP}, Gamewire realtime on an unreliable and on
+ *       a reliable-ordered channel. KryoNet and Gamewire run their listeners on their I/O threads
+ *       and send the next ping from the client's listener, so no application thread is woken.
+ *   <li><b>Reliable-ordered throughput</b> of small messages: Gamewire as {@code gamewire bench
+ *       realtime} runs it (one client, a window of messages not yet acknowledged, the server
+ *       echoing every message, so this does twice the work of a one-way stream), against KryoNet
+ *       TCP one-way ({@code sendTCP} per message, the TCP harness's peer).
+ *   <li><b>Server flush</b>: one server sending one datagram to each of 200 clients per tick (a
+ *       broadcast of one small unreliable message), datagrams per second, against the floor of one
+ *       thread calling {@link DatagramChannel#send} in a loop to 200 addresses.
+ * </ol>
+ *
+ * <p>Every wait is bounded by {@code --timeout-seconds}.
+ */
+public final class UdpHarness {
+  private static final DateTimeFormatter FILE_STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+
+  /** What to run. */
+  public record Options(
+      int size,
+      int warmup,
+      int count,
+      int throughputMessages,
+      int flushClients,
+      double flushSeconds,
+      Duration timeout,
+      Path outDir) {
+    static Options parse(String... args) {
+      int size = 32;
+      int warmup = 20_000;
+      int count = 50_000;
+      int messages = 1_000_000;
+      int clients = 200;
+      double flushSeconds = 3;
+      Duration timeout = Duration.ofSeconds(120);
+      Path out = null;
+      for (int i = 0; i < args.length; i++) {
+        String flag = args[i];
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(flag + " needs a value");
+        }
+        String v = args[++i];
+        switch (flag) {
+          case "--size" -> size = Integer.parseInt(v);
+          case "--warmup" -> warmup = Integer.parseInt(v);
+          case "--count" -> count = Integer.parseInt(v);
+          case "--messages" -> messages = Integer.parseInt(v);
+          case "--flush-clients" -> clients = Integer.parseInt(v);
+          case "--flush-seconds" -> flushSeconds = Double.parseDouble(v);
+          case "--timeout-seconds" -> timeout = Duration.ofSeconds(Long.parseLong(v));
+          case "--out" -> out = Path.of(v);
+          default -> throw new IllegalArgumentException("unknown option " + flag);
+        }
+      }
+      if (size < RealtimeBench.MIN_SIZE || size > 1000) {
+        throw new IllegalArgumentException("--size must be between 16 and 1000");
+      }
+      if (warmup < 0 || count < 1 || messages < 1 || clients < 1 || flushSeconds <= 0) {
+        throw new IllegalArgumentException("counts and times must be positive");
+      }
+      return new Options(size, warmup, count, messages, clients, flushSeconds, timeout, out);
+    }
+  }
+
+  /** Round-trip figures of one peer, in microseconds. */
+  public record Latency(String peer, long count, double p50, double p99, double p999, double max) {
+    static Latency of(String peer, Histogram h) {
+      return new Latency(
+          peer,
+          h.getTotalCount(),
+          h.getValueAtPercentile(50) / 1e3,
+          h.getValueAtPercentile(99) / 1e3,
+          h.getValueAtPercentile(99.9) / 1e3,
+          h.getMaxValue() / 1e3);
+    }
+  }
+
+  private UdpHarness() {}
+
+  public static void main(String[] args) throws Exception {
+    Options o;
+    try {
+      o = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println(
+          "Usage: UdpHarness [--size B] [--warmup N] [--count N] [--messages N]"
+              + " [--flush-clients N] [--flush-seconds S] [--timeout-seconds S] [--out DIR]");
+      System.exit(2);
+      return;
+    }
+    com.esotericsoftware.minlog.Log.set(com.esotericsoftware.minlog.Log.LEVEL_WARN);
+    Instant stamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    long timeoutNanos = o.timeout().toNanos();
+    List<Latency> latencies = new ArrayList<>();
+    System.err.println("round trip: raw DatagramChannel");
+    latencies.add(
+        Latency.of("raw-udp", rawPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
+    System.err.println("round trip: KryoNet UDP");
+    latencies.add(
+        Latency.of("kryonet-udp", kryoPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
+    for (DeliveryMode m : List.of(DeliveryMode.UNRELIABLE, DeliveryMode.RELIABLE_ORDERED)) {
+      System.err.println("round trip: Gamewire " + RealtimeBench.modeName(m));
+      latencies.add(
+          Latency.of(
+              "gamewire-" + RealtimeBench.modeName(m),
+              gamewirePingPong(m, o.size(), o.warmup(), o.count(), timeoutNanos)));
+    }
+
+    System.err.println("throughput: KryoNet TCP one-way");
+    double kryoTcp;
+    try (KryoNetTcpPeer kryo = new KryoNetTcpPeer(o.timeout())) {
+      kryo.start();
+      kryo.oneWay(o.size(), o.throughputMessages() / 5);
+      long t = System.nanoTime();
+      kryo.oneWay(o.size(), o.throughputMessages());
+      kryoTcp = o.throughputMessages() / ((System.nanoTime() - t) / 1e9);
+    }
+    System.err.println("throughput: Gamewire reliable-ordered (bench realtime, 1 client)");
+    RealtimeBench.run(settings(o, o.throughputMessages() / 5)); // warm-up
+    RealtimeBench.Result gw = RealtimeBench.run(settings(o, o.throughputMessages()));
+    if (!gw.problems().isEmpty()) {
+      throw new IllegalStateException("Gamewire broke reliable-ordered: " + gw.problems());
+    }
+
+    System.err.println("server flush: DatagramChannel.send loop to " + o.flushClients());
+    double floorRate = sendLoopFloor(o.flushClients(), o.size(), o.flushSeconds());
+    System.err.println("server flush: Gamewire broadcast to " + o.flushClients() + " clients");
+    double[] gwFlush = gamewireFlush(o.flushClients(), o.size(), o.flushSeconds(), timeoutNanos);
+
+    Latency raw = latencies.get(0);
+    Map<String, Double> ratios = new LinkedHashMap<>();
+    for (Latency l : latencies.subList(1, latencies.size())) {
+      ratios.put(l.peer() + " p50 / raw p50", l.p50() / raw.p50());
+    }
+    ratios.put(
+        "gamewire reliable-ordered msg/s / kryonet tcp msg/s", gw.messagesPerSecond() / kryoTcp);
+    ratios.put("gamewire flush datagrams/s / send-loop floor", gwFlush[0] / floorRate);
+
+    StringBuilder table = new StringBuilder();
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "UDP loopback, %d-byte payloads, Java %s, %d cores, native transport %s%n",
+            o.size(),
+            System.getProperty("java.version"),
+            Runtime.getRuntime().availableProcessors(),
+            IoThreads.isNative()));
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "%-30s %9s %9s %9s %9s%n",
+            "round trip",
+            "p50 us",
+            "p99 us",
+            "p99.9 us",
+            "max us"));
+    for (Latency l : latencies) {
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "%-30s %9.1f %9.1f %9.1f %9.1f%n",
+              l.peer(),
+              l.p50(),
+              l.p99(),
+              l.p999(),
+              l.max()));
+    }
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "throughput: gamewire reliable-ordered %,.0f msg/s (echoed), kryonet tcp one-way %,.0f msg/s%n",
+            gw.messagesPerSecond(),
+            kryoTcp));
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "server flush to %d clients: gamewire %,.0f datagrams/s sent (%,.0f ticks/s, %,.0f"
+                + " datagrams/s received), send loop %,.0f datagrams/s%n",
+            o.flushClients(),
+            gwFlush[0],
+            gwFlush[1],
+            gwFlush[2],
+            floorRate));
+    for (Map.Entry<String, Double> e : ratios.entrySet()) {
+      table.append(String.format(Locale.ROOT, "ratio %-52s %.2f%n", e.getKey(), e.getValue()));
+    }
+    System.out.print(table);
+
+    JsonWriter json = new JsonWriter().beginObject();
+    json.name("benchmark").value("udp-loopback");
+    json.name("timestamp").value(stamp.toString());
+    json.name("javaVersion").value(System.getProperty("java.version"));
+    json.name("cores").value(Runtime.getRuntime().availableProcessors());
+    json.name("nativeTransport").value(IoThreads.isNative());
+    json.name("parameters").beginObject();
+    json.name("payloadBytes").value(o.size());
+    json.name("pingPongWarmup").value(o.warmup());
+    json.name("pingPongCount").value(o.count());
+    json.name("throughputMessages").value(o.throughputMessages());
+    json.name("flushClients").value(o.flushClients());
+    json.name("flushSeconds").value(o.flushSeconds(), 3);
+    json.endObject();
+    json.name("roundTrip").beginArray();
+    for (Latency l : latencies) {
+      json.beginObject();
+      json.name("peer").value(l.peer());
+      json.name("rttCount").value(l.count());
+      json.name("rttP50Micros").value(l.p50(), 3);
+      json.name("rttP99Micros").value(l.p99(), 3);
+      json.name("rttP999Micros").value(l.p999(), 3);
+      json.name("rttMaxMicros").value(l.max(), 3);
+      json.endObject();
+    }
+    json.endArray();
+    json.name("throughput").beginObject();
+    json.name("gamewireReliableOrderedMessagesPerSecond").value(gw.messagesPerSecond(), 1);
+    json.name("gamewireReliableOrderedRttP50Micros").value(gw.rttP50Micros(), 3);
+    json.name("gamewireWindow").value(gw.settings().window());
+    json.name("kryonetTcpMessagesPerSecond").value(kryoTcp, 1);
+    json.endObject();
+    json.name("serverFlush").beginObject();
+    json.name("clients").value(o.flushClients());
+    json.name("gamewireDatagramsPerSecond").value(gwFlush[0], 1);
+    json.name("gamewireTicksPerSecond").value(gwFlush[1], 1);
+    json.name("gamewireReceivedDatagramsPerSecond").value(gwFlush[2], 1);
+    json.name("sendLoopDatagramsPerSecond").value(floorRate, 1);
+    json.endObject();
+    json.name("ratios").beginObject();
+    for (Map.Entry<String, Double> e : ratios.entrySet()) {
+      json.name(e.getKey()).value(e.getValue(), 3);
+    }
+    json.endObject();
+    String text = json.endObject().toString();
+    Path dir = o.outDir() != null ? o.outDir() : defaultOutDir();
+    Files.createDirectories(dir);
+    Path stamped = dir.resolve("udp-" + FILE_STAMP.format(stamp) + ".json");
+    writeWhole(stamped, text);
+    writeWhole(dir.resolve("udp-latest.json"), text);
+    System.out.println("wrote " + stamped);
+  }
+
+  private static RealtimeBench.Settings settings(Options o, long messages) {
+    return new RealtimeBench.Settings(
+        1, messages, o.size(), 0, 0, DeliveryMode.RELIABLE_ORDERED, o.timeout().toSeconds(), 1024);
+  }
+
+  // ---------------------------------------------------------------- round trip
+
+  /** Blocking DatagramChannels: an echo thread and the calling thread. */
+  static Histogram rawPingPong(int size, int warmup, int count, long timeoutNanos)
+      throws Exception {
+    Histogram h = new Histogram(3);
+    try (DatagramChannel server = DatagramChannel.open();
+        DatagramChannel client = DatagramChannel.open()) {
+      server.bind(ANY_LOOPBACK);
+      client.bind(ANY_LOOPBACK);
+      client.connect(server.getLocalAddress());
+      server.connect(client.getLocalAddress());
+      Thread echo =
+          new Thread(
+              () -> {
+                ByteBuffer b = ByteBuffer.allocateDirect(2048);
+                try {
+                  while (true) {
+                    b.clear();
+                    server.read(b);
+                    b.flip();
+                    server.write(b);
+                  }
+                } catch (IOException closed) {
+                  // the harness closed the socket: done
+                }
+              },
+              "raw-udp-echo");
+      echo.setDaemon(true);
+      echo.start();
+      client.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutNanos / 1_000_000));
+      ByteBuffer out = ByteBuffer.allocateDirect(size);
+      ByteBuffer in = ByteBuffer.allocateDirect(2048);
+      long deadline = System.nanoTime() + timeoutNanos;
+      for (int i = 0; i < warmup + count; i++) {
+        out.clear();
+        long t = System.nanoTime();
+        client.write(out);
+        in.clear();
+        client.read(in); // blocking; loopback does not drop at one datagram in flight
+        long rtt = System.nanoTime() - t;
+        if (i >= warmup) {
+          h.recordValue(rtt);
+        }
+        if ((i & 1023) == 0 && System.nanoTime() > deadline) {
+          throw new TimeoutException("raw ping-pong took longer than the limit");
+        }
+      }
+      server.close();
+      echo.join(5_000);
+    }
+    return h;
+  }
+
+  /** The KryoNet message: public with a no-arg constructor for Kryo. */
+  public static final class Ping {
+    public byte[] payload;
+
+    public Ping() {}
+  }
+
+  /** KryoNet {@code sendUDP}; the next ping goes out from the client's update thread. */
+  static Histogram kryoPingPong(int size, int warmup, int count, long timeoutNanos)
+      throws Exception {
+    Histogram h = new Histogram(3);
+    Server server = new Server();
+    Client client = new Client();
+    for (Kryo k : List.of(server.getKryo(), client.getKryo())) {
+      k.register(byte[].class);
+      k.register(Ping.class);
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    try {
+      server.addListener(
+          new Listener() {
+            @Override
+            public void received(Connection c, Object m) {
+              if (m instanceof Ping) {
+                c.sendUDP(m);
+              }
+            }
+          });
+      server.bind(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0));
+      server.start();
+      int tcpPort = portOf(server, "serverChannel");
+      int udpPort = udpPortOf(server);
+      Ping ping = new Ping();
+      ping.payload = new byte[size];
+      long[] sentAt = new long[1];
+      int[] left = {warmup + count};
+      client.addListener(
+          new Listener() {
+            @Override
+            public void received(Connection c, Object m) {
+              if (!(m instanceof Ping)) {
+                return;
+              }
+              long rtt = System.nanoTime() - sentAt[0];
+              if (left[0] <= count) {
+                h.recordValue(rtt);
+              }
+              if (--left[0] == 0) {
+                done.countDown();
+                return;
+              }
+              sentAt[0] = System.nanoTime();
+              c.sendUDP(ping);
+            }
+          });
+      client.start();
+      client.connect((int) TimeUnit.SECONDS.toMillis(10), "127.0.0.1", tcpPort, udpPort);
+      // The first ping from this thread; the rest from the update thread's listener.
+      synchronizedFirstSend(client, ping, sentAt);
+      if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        throw new TimeoutException(
+            "KryoNet UDP ping-pong stalled with "
+                + left[0]
+                + " round trips left (a lost datagram?)");
+      }
+    } finally {
+      client.stop();
+      server.stop();
+    }
+    return h;
+  }
+
+  private static void synchronizedFirstSend(Client client, Ping ping, long[] sentAt) {
+    sentAt[0] = System.nanoTime();
+    client.sendUDP(ping);
+  }
+
+  private static int portOf(Server server, String field) throws Exception {
+    // KryoNet 2.22 has no getter for the bound port.
+    java.lang.reflect.Field f = Server.class.getDeclaredField(field);
+    f.setAccessible(true);
+    java.nio.channels.NetworkChannel ch = (java.nio.channels.NetworkChannel) f.get(server);
+    return ((InetSocketAddress) ch.getLocalAddress()).getPort();
+  }
+
+  private static int udpPortOf(Server server) throws Exception {
+    // KryoNet 2.22 has no getter for the UDP port; its UdpConnection holds the bound channel.
+    java.lang.reflect.Field f = Server.class.getDeclaredField("udp");
+    f.setAccessible(true);
+    Object udp = f.get(server);
+    java.lang.reflect.Field ch = udp.getClass().getDeclaredField("datagramChannel");
+    ch.setAccessible(true);
+    DatagramChannel dc = (DatagramChannel) ch.get(udp);
+    return ((InetSocketAddress) dc.getLocalAddress()).getPort();
+  }
+
+  /** Gamewire realtime; listeners on the I/O threads, the next ping sent from the client's. */
+  static Histogram gamewirePingPong(
+      DeliveryMode mode, int size, int warmup, int count, long timeoutNanos) throws Exception {
+    Histogram h = new Histogram(3);
+    RealtimeConfig config = RealtimeConfig.builder().channels(Map.of(0, mode)).build();
+    RealtimeServer[] srv = new RealtimeServer[1];
+    CountDownLatch done = new CountDownLatch(1);
+    byte[] payload = new byte[size];
+    long[] sentAt = new long[1];
+    int[] left = {warmup + count};
+    RealtimeClient[] cl = new RealtimeClient[1];
+    try (RealtimeServer server =
+        RealtimeServer.builder()
+            .bind(ANY_LOOPBACK)
+            .config(config)
+            .listenersOnIoThread()
+            .listener(
+                new RealtimeServerListener() {
+                  @Override
+                  public void onMessage(int clientId, int channel, byte[] message) {
+                    srv[0].send(clientId, channel, message);
+                  }
+                })
+            .build()) {
+      srv[0] = server;
+      server.start();
+      try (RealtimeClient client =
+          RealtimeClient.builder(server.localAddress())
+              .config(config)
+              .listenersOnIoThread()
+              .listener(
+                  new RealtimeClientListener() {
+                    @Override
+                    public void onMessage(int channel, byte[] message) {
+                      long rtt = System.nanoTime() - sentAt[0];
+                      if (left[0] <= count) {
+                        h.recordValue(rtt);
+                      }
+                      if (--left[0] == 0) {
+                        done.countDown();
+                        return;
+                      }
+                      sentAt[0] = System.nanoTime();
+                      cl[0].send(0, payload);
+                    }
+                  })
+              .build()) {
+        cl[0] = client;
+        client.connect();
+        // Written before the hand-off to the I/O thread, read there after it.
+        sentAt[0] = System.nanoTime();
+        client.send(0, payload);
+        if (!done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException(
+              "Gamewire "
+                  + RealtimeBench.modeName(mode)
+                  + " ping-pong stalled with "
+                  + left[0]
+                  + " round trips left (a lost datagram?)");
+        }
+      }
+    }
+    return h;
+  }
+
+  // ---------------------------------------------------------------- server flush
+
+  /** One thread sending datagrams round-robin to {@code clients} bound sockets. */
+  static double sendLoopFloor(int clients, int size, double seconds) throws IOException {
+    List<DatagramChannel> sinks = new ArrayList<>();
+    try (DatagramChannel sender = DatagramChannel.open()) {
+      sender.bind(ANY_LOOPBACK);
+      InetSocketAddress[] to = new InetSocketAddress[clients];
+      for (int i = 0; i < clients; i++) {
+        DatagramChannel s = DatagramChannel.open();
+        sinks.add(s);
+        s.bind(ANY_LOOPBACK);
+        to[i] = (InetSocketAddress) s.getLocalAddress();
+      }
+      // The datagram a Gamewire server sends for one small message: header, record, payload.
+      ByteBuffer b = ByteBuffer.allocateDirect(size + 24);
+      long n = 0;
+      long start = System.nanoTime();
+      long end = start + (long) (seconds * 1e9);
+      long now = start;
+      while (now < end) {
+        for (int i = 0; i < clients; i++) {
+          b.clear();
+          sender.send(b, to[i]);
+        }
+        n += clients;
+        now = System.nanoTime();
+      }
+      return n / ((now - start) / 1e9);
+    } finally {
+      for (DatagramChannel s : sinks) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * A server broadcasting one unreliable message per tick to {@code clients} connected clients, as
+   * fast as its I/O thread flushes (at most two ticks queued). Returns {datagrams/s the server sent
+   * (its connections' packetsOut), ticks/s, datagrams/s the clients received}.
+   */
+  static double[] gamewireFlush(int clients, int size, double seconds, long timeoutNanos)
+      throws Exception {
+    RealtimeConfig config =
+        RealtimeConfig.builder().channels(Map.of(1, DeliveryMode.UNRELIABLE)).build();
+    AtomicLong received = new AtomicLong();
+    List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<RealtimeClient> list = new ArrayList<>();
+    try (IoThreads clientThreads = IoThreads.create(1, "flush-clients");
+        RealtimeServer server =
+            RealtimeServer.builder()
+                .bind(ANY_LOOPBACK)
+                .config(config)
+                .maxClients(clients)
+                .listenersOnIoThread()
+                .listener(
+                    new RealtimeServerListener() {
+                      @Override
+                      public void onConnected(int clientId, InetSocketAddress address) {
+                        ids.add(clientId);
+                      }
+                    })
+                .build()) {
+      server.start();
+      try {
+        List<CompletableFuture<RealtimeClient>> pending = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+          RealtimeClient c =
+              RealtimeClient.builder(server.localAddress())
+                  .config(config)
+                  .ioThreads(clientThreads)
+                  .listenersOnIoThread()
+                  .listener(
+                      new RealtimeClientListener() {
+                        @Override
+                        public void onMessage(int channel, byte[] message) {
+                          received.incrementAndGet();
+                        }
+                      })
+                  .build();
+          list.add(c);
+          pending.add(c.connectAsync());
+        }
+        for (CompletableFuture<RealtimeClient> f : pending) {
+          f.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        byte[] message = new byte[size];
+        long warmEnd = System.nanoTime() + (long) (seconds * 0.25e9);
+        tick(server, message, clients, warmEnd);
+        long sentBefore = packetsOut(server, ids);
+        long before = received.get();
+        long start = System.nanoTime();
+        long ticks = tick(server, message, clients, start + (long) (seconds * 1e9));
+        long elapsed = System.nanoTime() - start;
+        long got = received.get() - before;
+        long sent = packetsOut(server, ids) - sentBefore;
+        double s = elapsed / 1e9;
+        return new double[] {sent / s, ticks / s, got / s};
+      } finally {
+        for (RealtimeClient c : list) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  private static long packetsOut(RealtimeServer server, List<Integer> ids) {
+    long n = 0;
+    for (int id : ids) {
+      var st = server.stats(id);
+      n += st == null ? 0 : st.packetsOut();
+    }
+    return n;
+  }
+
+  private static long tick(RealtimeServer server, byte[] message, int clients, long until) {
+    long ticks = 0;
+    while (System.nanoTime() < until) {
+      if (server.queuedSends() >= 2) {
+        Thread.yield();
+        continue;
+      }
+      if (server.broadcast(1, message)) {
+        ticks++;
+      }
+    }
+    return ticks;
+  }
+
+  // ---------------------------------------------------------------- files
+
+  static Path defaultOutDir() {
+    Path dir = Path.of("").toAbsolutePath();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      if (Files.isRegularFile(d.resolve("bench").resolve("pom.xml"))) {
+        return d.resolve("bench").resolve("results");
+      }
+    }
+    throw new IllegalStateException("no bench/pom.xml at or above " + dir + "; pass --out DIR");
+  }
+
+  static void writeWhole(Path target, String content) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.writeString(tmp, content, StandardCharsets.UTF_8);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

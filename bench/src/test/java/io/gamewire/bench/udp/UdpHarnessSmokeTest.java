@@ -1,0 +1,43 @@
+package io.gamewire.bench.udp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gamewire.protocol.realtime.DeliveryMode;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Runs each round-trip peer and the flush floors with tiny counts: completion, not speed. */
+class UdpHarnessSmokeTest {
+  private static final long LIMIT = TimeUnit.SECONDS.toNanos(30);
+
+  @Test
+  @Timeout(60)
+  void rawAndKryoNetPingPongRecordEveryRoundTrip() throws Exception {
+    assertThat(UdpHarness.rawPingPong(32, 10, 200, LIMIT).getTotalCount()).isEqualTo(200);
+    assertThat(UdpHarness.kryoPingPong(32, 10, 200, LIMIT).getTotalCount()).isEqualTo(200);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DeliveryMode.class,
+      names = {"UNRELIABLE", "RELIABLE_ORDERED"})
+  @Timeout(60)
+  void gamewirePingPongRecordsEveryRoundTrip(DeliveryMode mode) throws Exception {
+    Histogram h = UdpHarness.gamewirePingPong(mode, 32, 10, 200, LIMIT);
+    assertThat(h.getTotalCount()).isEqualTo(200);
+    assertThat(h.getValueAtPercentile(50)).isPositive();
+  }
+
+  @Test
+  @Timeout(60)
+  void bothFlushSidesSendDatagrams() throws Exception {
+    assertThat(UdpHarness.sendLoopFloor(5, 32, 0.2)).isPositive();
+    double[] gw = UdpHarness.gamewireFlush(5, 32, 0.5, LIMIT);
+    assertThat(gw[0]).as("datagrams/s sent").isPositive();
+    assertThat(gw[1]).as("ticks/s").isPositive();
+  }
+}
