@@ -89,6 +89,13 @@ public final class RealtimeConnection implements AutoCloseable {
    */
   static final long MAX_ACK_DELAY_NANOS = 5_000_000L;
 
+  /**
+   * A receiver that got this many payload packets without sending acks at once: one header
+   * acknowledges only the newest 33 sequences, so a fast sender's older packets would otherwise
+   * fall out of the window unacknowledged and count as lost.
+   */
+  static final int ACK_EVERY_PACKETS = 16;
+
   /** A message on its way out. */
   private static final class Pending {
     ByteBuf data;
@@ -171,6 +178,9 @@ public final class RealtimeConnection implements AutoCloseable {
   private long lastReceiveAt;
   private boolean ackOwed;
   private long ackOwedSince;
+
+  /** Payload packets received since this side last sent anything (each header acks 33). */
+  private int receivedSinceSend;
 
   private boolean closed;
   private int disconnectsLeft;
@@ -285,7 +295,9 @@ public final class RealtimeConnection implements AutoCloseable {
       }
     }
     if (nowNanos - lastSendAt >= config.keepaliveIntervalNanos()
-        || (ackOwed && nowNanos - ackOwedSince >= ackDelayNanos())) {
+        || (ackOwed
+            && (nowNanos - ackOwedSince >= ackDelayNanos()
+                || receivedSinceSend >= ACK_EVERY_PACKETS))) {
       ByteBuf d = alloc.buffer(RealtimeHeader.BYTES, RealtimeHeader.BYTES);
       int seq = nextSequence();
       RealtimeHeader.write(
@@ -324,6 +336,7 @@ public final class RealtimeConnection implements AutoCloseable {
     congestion.onPacketSent(now, bytes);
     lastSendAt = now;
     ackOwed = false;
+    receivedSinceSend = 0;
   }
 
   private boolean hasPayloadDue(long now) {
@@ -702,6 +715,7 @@ public final class RealtimeConnection implements AutoCloseable {
       return;
     }
     if (kind == PacketKind.PAYLOAD) {
+      receivedSinceSend++;
       if (!ackOwed) {
         ackOwed = true;
         ackOwedSince = nowNanos;
@@ -814,7 +828,9 @@ public final class RealtimeConnection implements AutoCloseable {
     long t = lastReceiveAt + config.timeoutNanos();
     t = Math.min(t, lastSendAt + config.keepaliveIntervalNanos());
     if (ackOwed) {
-      t = Math.min(t, ackOwedSince + ackDelayNanos());
+      t =
+          Math.min(
+              t, receivedSinceSend >= ACK_EVERY_PACKETS ? lastNow : ackOwedSince + ackDelayNanos());
     }
     t = Math.min(t, congestion.nextUpdateNanos());
     t = Math.min(t, assembler.nextExpiryNanos());

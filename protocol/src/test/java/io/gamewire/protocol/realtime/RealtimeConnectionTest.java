@@ -293,6 +293,58 @@ class RealtimeConnectionTest {
   }
 
   @Test
+  void aReceiverAcksAtOnceAfterSixteenPacketsSoAFastSendersPacketsAreNotTakenForLost() {
+    // A budget whose burst holds the whole test, so that no time has to pass.
+    connect(
+        RealtimeConfig.builder()
+            .congestion(
+                CongestionConfig.builder()
+                    .budgetBytesPerSecond(16_384, 50_000_000, 100_000_000)
+                    .burstNanos(100_000_000L)
+                    .maxDatagramBytes(1200)
+                    .build())
+            .build());
+    AtomicInteger acked = new AtomicInteger();
+    AtomicInteger timedOut = new AtomicInteger();
+    RealtimeConnection.MessageCallbacks cb =
+        new RealtimeConnection.MessageCallbacks() {
+          @Override
+          public void onAcked() {
+            acked.incrementAndGet();
+          }
+
+          @Override
+          public void onTimedOut() {
+            timedOut.incrementAndGet();
+          }
+        };
+    int n = 40; // more than the 33 sequences one header acknowledges
+    for (int i = 0; i < n; i++) {
+      assertThat(a.send(1, Unpooled.wrappedBuffer(new byte[1100]), cb)).isTrue(); // one per packet
+    }
+    // A burst: no time passes, so only the packet count can make b acknowledge.
+    for (int i = 0; i < n; i++) {
+      ByteBuf d = a.pollDatagram(clock.nanos());
+      assertThat(d).isNotNull();
+      b.handleDatagram(clock.nanos(), d);
+      d.release();
+      ByteBuf ack = b.pollDatagram(clock.nanos());
+      if (ack != null) {
+        a.handleDatagram(clock.nanos(), ack);
+        ack.release();
+      }
+    }
+    clock.advance(Duration.ofMillis(10));
+    ByteBuf last = b.pollDatagram(clock.nanos());
+    a.handleDatagram(clock.nanos(), last);
+    last.release();
+
+    assertThat(inboxB.messages).hasSize(n);
+    assertThat(acked).hasValue(n);
+    assertThat(timedOut).hasValue(0);
+  }
+
+  @Test
   void aFragmentedUnreliableMessageIsAckedWhenItsFirstPacketIsAckedBeforeItsLastIsSent() {
     connect(RealtimeConfig.defaults());
     AtomicInteger acked = new AtomicInteger();
