@@ -166,9 +166,13 @@ public final class StateDeltaCodec {
 
     /**
      * How many keys a receiver holding {@code version} knows: recorded when this encoder first
-     * encoded to it, 0 for a version it does not remember (then a delta carries the whole table).
+     * encoded to it, 0 for {@link StateTree#EMPTY} and for a version it does not remember (then a
+     * delta carries the whole table).
      */
     public int keyCountAt(Map<Object, Object> version) {
+      if (version == StateTree.EMPTY) {
+        return 0;
+      }
       for (int i = 0; i < RECORDED_VERSIONS; i++) {
         if (recordedVersion[i] == version) {
           return recordedKeys[i];
@@ -221,6 +225,9 @@ public final class StateDeltaCodec {
     }
 
     private void record(Map<Object, Object> version) {
+      if (version == StateTree.EMPTY) {
+        return;
+      }
       for (int i = 0; i < RECORDED_VERSIONS; i++) {
         if (recordedVersion[i] == version) {
           return;
