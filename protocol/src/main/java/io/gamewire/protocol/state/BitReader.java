@@ -63,6 +63,19 @@ final class BitReader {
     return (h << k) | bits(k);
   }
 
+  /**
+   * Reads a {@link #varint} that counts or measures something, rejecting any value of 2^31 or more
+   * (which a signed comparison would mistake for a negative number).
+   */
+  int count(int k) throws MalformedMessageException {
+    long v = varint(k);
+    if (v < 0 || v > Integer.MAX_VALUE) {
+      throw new MalformedMessageException(
+          "state delta count " + Long.toUnsignedString(v) + " is out of range");
+    }
+    return (int) v;
+  }
+
   long signed(int k) throws MalformedMessageException {
     return BitWriter.unzigzag(varint(k));
   }

@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The native profile's wire encoding of a state change: the bit-packed delta from one {@link
@@ -218,6 +219,11 @@ public final class StateDeltaCodec {
       } catch (RuntimeException e) {
         out.writerIndex(start);
         w.reset(null);
+        for (Level lv : levels) {
+          if (lv != null) {
+            lv.clear();
+          }
+        }
         throw e;
       }
       record(to);
@@ -260,20 +266,11 @@ public final class StateDeltaCodec {
     private boolean writeMapDiff(Map<?, ?> from, Map<?, ?> to, int depth) {
       checkDepth(depth);
       Level lv = level(depth);
-      int added = 0;
-      for (Map.Entry<?, ?> e : to.entrySet()) {
-        Object key = e.getKey();
-        Object now = e.getValue();
-        Object before = from.get(key);
-        boolean present = before != null || from.containsKey(key);
-        if (present && before == now) {
-          continue;
-        }
-        if (!present) {
-          added++;
-        }
-        lv.add(key, before, present, now);
-      }
+      // forEach, not entrySet(): an unmodifiable map's entry iterator wraps every entry
+      lv.from = from;
+      lv.added = 0;
+      to.forEach(lv);
+      int added = lv.added;
       if (from.size() + added > to.size()) {
         for (Object key : from.keySet()) {
           if (!to.containsKey(key)) {
@@ -515,7 +512,9 @@ public final class StateDeltaCodec {
   }
 
   /** The changed entries of one map, integer keys to be sent in ascending order. */
-  private static final class Level {
+  private static final class Level implements BiConsumer<Object, Object> {
+    Map<?, ?> from;
+    int added;
     long[] intKeys = new long[8];
     Object[] intBefore = new Object[8];
     Object[] intNow = new Object[8];
@@ -526,6 +525,20 @@ public final class StateDeltaCodec {
     Object[] strNow = new Object[8];
     boolean[] strPresent = new boolean[8];
     int strs;
+
+    /** Collects an entry of the new map that is not the same object in {@link #from}. */
+    @Override
+    public void accept(Object key, Object now) {
+      Object before = from.get(key);
+      boolean present = before != null || from.containsKey(key);
+      if (present && before == now) {
+        return;
+      }
+      if (!present) {
+        added++;
+      }
+      add(key, before, present, now);
+    }
 
     void add(Object key, Object before, boolean present, Object now) {
       if (key instanceof Long l) {
@@ -627,6 +640,7 @@ public final class StateDeltaCodec {
     }
 
     void clear() {
+      from = null;
       Arrays.fill(intBefore, 0, ints, null);
       Arrays.fill(intNow, 0, ints, null);
       Arrays.fill(strKeys, 0, strs, null);
@@ -684,12 +698,12 @@ public final class StateDeltaCodec {
       outputBytes = 0;
       try {
         r.reset(in);
-        long base = r.varint(K_COUNT);
+        long base = r.count(K_COUNT);
         if (base > keys.size()) {
           throw new MalformedMessageException(
               "state delta assumes " + base + " known keys, this receiver has " + keys.size());
         }
-        long count = r.varint(K_COUNT);
+        long count = r.count(K_COUNT);
         if (count > config.maxKeys() - base) {
           throw new MalformedMessageException(
               "state delta defines keys up to " + (base + count) + ", over " + config.maxKeys());
@@ -921,7 +935,7 @@ public final class StateDeltaCodec {
         case TAG_LIST:
           {
             checkDepth(depth);
-            long n = r.varint(K_LIST_LENGTH);
+            long n = r.count(K_LIST_LENGTH);
             if (n > r.remaining() / TAG_BITS) {
               throw new MalformedMessageException(
                   "state delta list of " + n + " items is longer than the bits left");
@@ -941,7 +955,7 @@ public final class StateDeltaCodec {
     }
 
     private int readLength() throws MalformedMessageException {
-      long n = r.varint(K_LENGTH);
+      long n = r.count(K_LENGTH);
       if (n > config.maxStringBytes()) {
         throw new MalformedMessageException(
             "state delta string of " + n + " bytes exceeds maxStringBytes");

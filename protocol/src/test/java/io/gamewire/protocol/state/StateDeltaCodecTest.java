@@ -223,8 +223,20 @@ class StateDeltaCodecTest {
   }
 
   @Test
-  void rejectsAHugeClaimedListWithoutAllocatingIt() {
-    // header 0 0 | ints: 1, key 0 (0 000), SET 110, LIST 1001, length 2^40 in order 2 | ...
+  void rejectsHugeClaimedLengthsWithoutAllocating() {
+    // header 0 0 | ints: 1, key 0, SET 110, LIST 1001, the length in order 2 | ...
+    assertThatThrownBy(() -> EXACT.decoder().decode(listClaiming(1L << 30), StateTree.EMPTY))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("longer than the bits left");
+    assertThatThrownBy(() -> EXACT.decoder().decode(listClaiming(1L << 40), StateTree.EMPTY))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("out of range");
+    assertThatThrownBy(() -> EXACT.decoder().decode(listClaiming(-8), StateTree.EMPTY))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("out of range");
+  }
+
+  private static ByteBuf listClaiming(long length) {
     ByteBuf buf = Unpooled.buffer();
     BitWriter w = new BitWriter().reset(buf);
     w.varint(0, 0);
@@ -233,11 +245,9 @@ class StateDeltaCodecTest {
     w.signed(0, StateDeltaCodec.K_FIRST_KEY);
     w.bits(StateDeltaCodec.OP_SET, 3);
     w.bits(StateDeltaCodec.TAG_LIST, 4);
-    w.varint(1L << 40, StateDeltaCodec.K_LIST_LENGTH);
+    w.varint(length, StateDeltaCodec.K_LIST_LENGTH);
     w.finish();
-    assertThatThrownBy(() -> EXACT.decoder().decode(buf, StateTree.EMPTY))
-        .isInstanceOf(MalformedMessageException.class)
-        .hasMessageContaining("longer than the bits left");
+    return buf;
   }
 
   @Test
