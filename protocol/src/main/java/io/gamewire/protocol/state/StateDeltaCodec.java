@@ -651,6 +651,16 @@ public final class StateDeltaCodec {
     }
   }
 
+  /** Puts every entry it is handed into {@link #target}. */
+  private static final class Copier implements BiConsumer<Object, Object> {
+    Map<Object, Object> target;
+
+    @Override
+    public void accept(Object key, Object value) {
+      target.put(key, value);
+    }
+  }
+
   /**
    * Applies deltas to the versions this receiver holds. Bytes from the wire are not trusted: every
    * length is checked against the bits left and the config's caps before anything is allocated, and
@@ -667,6 +677,7 @@ public final class StateDeltaCodec {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private byte[] scratch = new byte[64];
+    private final Copier copier = new Copier();
     private int messageKeys;
     private long nodes;
     private long outputBytes;
@@ -779,20 +790,32 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          count(old.size());
-          out = new LinkedHashMap<>(old);
+          out = copy(old);
         }
         readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          count(old.size());
-          out = new LinkedHashMap<>(old);
+          out = copy(old);
         }
         readOp(out, key, depth);
       }
       return out == null ? old : Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * A mutable copy of a version's map. Copied with forEach: the copy constructor would iterate
+     * the unmodifiable map's entry set, which wraps every entry in a new object.
+     */
+    private LinkedHashMap<Object, Object> copy(Map<Object, Object> old)
+        throws MalformedMessageException {
+      count(old.size());
+      LinkedHashMap<Object, Object> out = new LinkedHashMap<>((int) (old.size() / 0.75f) + 2);
+      copier.target = out;
+      old.forEach(copier);
+      copier.target = null;
+      return out;
     }
 
     private String readKey() throws MalformedMessageException {
