@@ -103,6 +103,46 @@ class StateDeltaCodecTest {
   }
 
   @Test
+  void skipsUntouchedSubtreesWithoutLookingInside() throws Exception {
+    // a subtree that fails on any read: the encoder must pass it by reference
+    Map<Object, Object> trap =
+        new java.util.AbstractMap<>() {
+          @Override
+          public java.util.Set<Map.Entry<Object, Object>> entrySet() {
+            throw new AssertionError("the encoder looked inside an untouched subtree");
+          }
+        };
+    Map<Object, Object> v1 = new java.util.LinkedHashMap<>();
+    v1.put("world", trap);
+    v1.put("t", 1L);
+    Map<Object, Object> v2 = new java.util.LinkedHashMap<>(v1);
+    v2.put("t", 2L);
+    StateDeltaCodec.Encoder e = EXACT.encoder();
+    e.encode(StateTree.EMPTY, 0, tree(Map.of("world", Map.of(), "t", 1)), Unpooled.buffer());
+    byte[] bytes = encode(e, v1, v2);
+    Map<Object, Object> held = tree(Map.of("world", Map.of("x", 1), "t", 1));
+    StateDeltaCodec.Decoder d = EXACT.decoder();
+    d.decode(encode(EXACT.encoder(), StateTree.EMPTY, held), StateTree.EMPTY);
+    Map<Object, Object> got = d.decode(bytes, held);
+    assertThat(got.get("t")).isEqualTo(2L);
+    assertThat(got.get("world")).isSameAs(held.get("world"));
+  }
+
+  @Test
+  void aVersionTheEncoderDoesNotRememberGetsTheWholeKeyTable() throws Exception {
+    StateDeltaCodec.Encoder e = EXACT.encoder();
+    StateDeltaCodec.Decoder d = EXACT.decoder();
+    Map<Object, Object> v1 = tree(Map.of("a", 1, "b", 2));
+    Map<Object, Object> r1 = d.decode(encode(e, StateTree.EMPTY, v1), StateTree.EMPTY);
+    Map<Object, Object> copy = tree(v1); // equal content, another object
+    Map<Object, Object> v2 = tree(Map.of("a", 1, "b", 3));
+    assertThat(e.keyCountAt(copy)).isZero();
+    byte[] bytes = encode(e, copy, v2);
+    assertThat(d.decode(bytes, r1)).isEqualTo(v2);
+    assertThat(bytes.length).isGreaterThan(encode(e, v1, v2).length);
+  }
+
+  @Test
   void deletesKeysAndReplacesValuesOfAnotherType() throws Exception {
     StateDeltaCodec.Encoder e = EXACT.encoder();
     Map<Object, Object> v1 = tree(Map.of("a", 1, "b", List.of(1, 2), 3, "x"));
