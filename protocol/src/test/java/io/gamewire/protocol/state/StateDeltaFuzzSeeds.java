@@ -37,9 +37,13 @@ class StateDeltaFuzzSeeds {
     write("truncated-full-state", Arrays.copyOf(full, full.length / 2));
     Map<Object, Object> moved = new LinkedHashMap<>(base);
     Map<Object, Object> players = new LinkedHashMap<>((Map<?, ?>) base.get("players"));
-    players.put(2L, Map.of("name", "bob", "position", List.of(-2.5, 4.01)));
+    players.put(
+        2L, StateDeltaDecoderFuzzTest.ordered("name", "bob", "position", List.of(-2.5, 4.01)));
     players.remove(7L);
-    players.put(9L, Map.of("name", "dee", "bytes", new byte[] {1, 2}, "ok", List.of()));
+    players.put(
+        9L,
+        StateDeltaDecoderFuzzTest.ordered(
+            "name", "dee", "bytes", new byte[] {1, 2}, "ok", List.of()));
     moved.put("players", players);
     moved.put("countdown", 4.45);
     moved.put("new key", null);
