@@ -1,0 +1,92 @@
+package io.gamewire.protocol.state;
+
+import io.gamewire.protocol.msgpack.MalformedMessageException;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Reads what {@link BitWriter} wrote. Every read checks the bits left first, so a truncated or
+ * hostile input fails with {@link MalformedMessageException} after at most its own length in work.
+ */
+final class BitReader {
+  private ByteBuf in;
+  private long acc;
+  private int accBits;
+
+  BitReader reset(ByteBuf in) {
+    this.in = in;
+    this.acc = 0;
+    this.accBits = 0;
+    return this;
+  }
+
+  /** Bits not yet read. */
+  long remaining() {
+    return ((long) in.readableBytes() << 3) + accBits;
+  }
+
+  /** Reads {@code n} bits, {@code 0 <= n <= 64}, as the low bits of the result. */
+  long bits(int n) throws MalformedMessageException {
+    if (n > 56) {
+      long high = bits(n - 32);
+      return (high << 32) | bits(32);
+    }
+    if (n == 0) {
+      return 0;
+    }
+    if (remaining() < n) {
+      throw new MalformedMessageException(
+          "state delta truncated: needs " + n + " more bits, has " + remaining());
+    }
+    while (accBits < n) {
+      acc = (acc << 8) | (in.readByte() & 0xFF);
+      accBits += 8;
+    }
+    accBits -= n;
+    return (acc >>> accBits) & (-1L >>> (64 - n));
+  }
+
+  boolean bit() throws MalformedMessageException {
+    return bits(1) != 0;
+  }
+
+  /** Reads {@link BitWriter#varint}{@code (v, k)}; at most {@code 128} bits. */
+  long varint(int k) throws MalformedMessageException {
+    int max = 64 - k;
+    int len = 0;
+    while (len < max && bit()) {
+      len++;
+    }
+    if (len == 0) {
+      return bits(k);
+    }
+    long h = (1L << (len - 1)) | bits(len - 1);
+    return (h << k) | bits(k);
+  }
+
+  /**
+   * Reads a {@link #varint} that counts or measures something, rejecting any value of 2^31 or more
+   * (which a signed comparison would mistake for a negative number).
+   */
+  int count(int k) throws MalformedMessageException {
+    long v = varint(k);
+    if (v < 0 || v > Integer.MAX_VALUE) {
+      throw new MalformedMessageException(
+          "state delta count " + Long.toUnsignedString(v) + " is out of range");
+    }
+    return (int) v;
+  }
+
+  long signed(int k) throws MalformedMessageException {
+    return BitWriter.unzigzag(varint(k));
+  }
+
+  /** Fails unless only zero padding (fewer than 8 bits) is left. */
+  void expectEnd() throws MalformedMessageException {
+    if (in.isReadable() || accBits >= 8) {
+      throw new MalformedMessageException("state delta has " + remaining() + " bits after its end");
+    }
+    if ((acc & ((1L << accBits) - 1)) != 0) {
+      throw new MalformedMessageException("state delta padding bits are not zero");
+    }
+  }
+}
