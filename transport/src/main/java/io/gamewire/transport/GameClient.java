@@ -14,6 +14,8 @@ import io.gamewire.protocol.state.GameEvent;
 import io.gamewire.protocol.state.GameStateStore;
 import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.NativeStateFormat;
+import io.gamewire.protocol.state.StateCodecConfig;
+import io.gamewire.protocol.state.StateDeltaCodec;
 import io.gamewire.protocol.state.StateTree;
 import io.gamewire.protocol.state.TimeOrder;
 import io.gamewire.transport.internal.PygaseClientDriver;
@@ -81,6 +83,10 @@ public final class GameClient implements AutoCloseable {
   private final java.util.concurrent.CompletableFuture<Void> pygaseConnected =
       new java.util.concurrent.CompletableFuture<>();
   private final NativeStateFormat format = new NativeStateFormat(MsgpackLimits.DEFAULT);
+
+  /** Decodes the native profile's deltas; used on the listener thread under the lock. */
+  private final StateDeltaCodec.Decoder decoder;
+
   private final Object lock = new Object();
   private final Map<Integer, Map<Object, Object>> versions =
       new LinkedHashMap<>() {
@@ -97,6 +103,7 @@ public final class GameClient implements AutoCloseable {
 
   private GameClient(Builder b) {
     this.b = b;
+    this.decoder = new StateDeltaCodec(b.codecConfig).decoder();
     if (b.profile == Profile.PYGASE) {
       this.realtime = null;
       this.pygase = new PygaseClientDriver(b.server, PygaseConfig.defaults(), new PygaseWire());
@@ -314,7 +321,7 @@ public final class GameClient implements AutoCloseable {
       }
       Map<Object, Object> next = versions.get(u.timeOrder());
       if (next == null) {
-        next = StateTree.merge(base, u.changes());
+        next = decoder.decode(u.delta(), base);
         versions.put(u.timeOrder(), next);
       }
       if (timeOrder == TimeOrder.NONE || TimeOrder.isNewer(u.timeOrder(), timeOrder)) {
@@ -433,6 +440,7 @@ public final class GameClient implements AutoCloseable {
     private IoThreads ioThreads;
     private Consumer<String> onDisconnect = reason -> {};
     private Profile profile = Profile.NATIVE;
+    private StateCodecConfig codecConfig = StateCodecConfig.EXACT;
 
     private Builder(InetSocketAddress server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -445,6 +453,12 @@ public final class GameClient implements AutoCloseable {
       if (handlers.putIfAbsent(type, handler) != null) {
         throw new IllegalArgumentException("a handler for event type '" + type + "' exists");
       }
+      return this;
+    }
+
+    /** The server's float quantum ({@link GameServer.Builder#floatQuantum}); default 0, exact. */
+    public Builder floatQuantum(double quantum) {
+      this.codecConfig = StateCodecConfig.EXACT.withFloatQuantum(quantum);
       return this;
     }
 

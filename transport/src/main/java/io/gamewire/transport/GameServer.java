@@ -14,6 +14,8 @@ import io.gamewire.protocol.state.GameStateMachine;
 import io.gamewire.protocol.state.GameStateStore;
 import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.NativeStateFormat;
+import io.gamewire.protocol.state.StateCodecConfig;
+import io.gamewire.protocol.state.StateDeltaCodec;
 import io.gamewire.protocol.state.StateTree;
 import io.gamewire.protocol.state.TimeOrder;
 import io.gamewire.transport.internal.PygaseServerSide;
@@ -116,6 +118,11 @@ public final class GameServer implements AutoCloseable {
 
   private final Builder b;
   private final GameStateStore store;
+  private final StateDeltaCodec codec;
+
+  /** The native profile's delta encoder; game thread only. */
+  private final StateDeltaCodec.Encoder encoder;
+
   private final GameStateMachine machine;
   private final RealtimeServer realtime;
   private final Map<Integer, Client> clients = new ConcurrentHashMap<>();
@@ -138,9 +145,15 @@ public final class GameServer implements AutoCloseable {
 
   private GameServer(Builder b) {
     this.b = b;
-    this.store = new GameStateStore(b.initialState, b.cacheSize);
+    this.codec = new StateDeltaCodec(b.codecConfig);
+    this.encoder = codec.encoder();
+    this.store =
+        new GameStateStore(codec.quantize(StateTree.freeze(b.initialState, false)), b.cacheSize);
     GameStateMachine.Builder mb =
-        GameStateMachine.builder(store).tickRate(b.tickRate).maxEventsPerTick(b.maxEventsPerTick);
+        GameStateMachine.builder(store)
+            .tickRate(b.tickRate)
+            .maxEventsPerTick(b.maxEventsPerTick)
+            .updateFilter(codec::quantize);
     if (b.timeStep != null) {
       mb.timeStep(b.timeStep);
     }
@@ -273,7 +286,9 @@ public final class GameServer implements AutoCloseable {
               wireBase,
               k -> {
                 scratch.clear();
-                gameFormat.writeUpdate(scratch, k, now, store.updateSince(k));
+                Map<Object, Object> from =
+                    k == TimeOrder.NONE ? StateTree.EMPTY : store.versionAt(k);
+                gameFormat.writeUpdate(scratch, k, now, encoder, from, store.state());
                 byte[] out = new byte[scratch.readableBytes()];
                 scratch.readBytes(out);
                 return out;
@@ -569,8 +584,19 @@ public final class GameServer implements AutoCloseable {
     private IoThreads ioThreads;
     private final List<SideProtocol> sideProtocols = new ArrayList<>();
     private boolean pygaseProfile = true;
+    private StateCodecConfig codecConfig = StateCodecConfig.EXACT;
 
     private Builder() {}
+
+    /**
+     * Rounds every float of the state to multiples of {@code quantum} (e.g. 0.01), which the native
+     * profile then sends as small integer deltas; clients must use the same quantum ({@link
+     * GameClient.Builder#floatQuantum}). Default 0: floats exact.
+     */
+    public Builder floatQuantum(double quantum) {
+      this.codecConfig = StateCodecConfig.EXACT.withFloatQuantum(quantum);
+      return this;
+    }
 
     /** Whether PyGaSe 0.3.1 clients are served on the same port (default true). */
     public Builder pygaseProfile(boolean served) {

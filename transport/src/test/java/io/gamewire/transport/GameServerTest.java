@@ -133,6 +133,36 @@ class GameServerTest {
   }
 
   @Test
+  void withAFloatQuantumTheServersStateIsRoundedAndClientsRebuildItExactly() throws Exception {
+    AtomicReference<GameServer> ref = new AtomicReference<>();
+    try (GameServer server = game(ref).floatQuantum(0.01).build()) {
+      ref.set(server);
+      server.start();
+      try (GameClient client =
+          GameClient.builder(server.localAddress()).floatQuantum(0.01).build().connect()) {
+        client.dispatch("JOIN", "q");
+        client.dispatch("MOVE", 1.234567, -2.0049);
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> {
+                  Object players = server.state().get("players");
+                  return players instanceof Map<?, ?> m
+                      && m.values().stream()
+                          .anyMatch(
+                              p -> ((Map<?, ?>) p).get("position").equals(List.of(1.23, -2.0)));
+                });
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    StateTree.deepEquals(
+                        client.state().get("players"), server.state().get("players")));
+      }
+    }
+  }
+
+  @Test
   void theHostsShutdownStopsTheServerAndOthersCannot() throws Exception {
     AtomicReference<GameServer> ref = new AtomicReference<>();
     GameServer server = game(ref).build();

@@ -41,6 +41,7 @@ public final class GameStateMachine {
   private final Map<String, EventHandler> handlers;
   private final long tickNanos;
   private final int maxEventsPerTick;
+  private final java.util.function.UnaryOperator<Map<Object, Object>> updateFilter;
   private final BlockingQueue<GameEvent> events;
   private long nextTickNanos = Long.MIN_VALUE;
   private long lastTickNanos;
@@ -54,6 +55,7 @@ public final class GameStateMachine {
     this.handlers = Map.copyOf(b.handlers);
     this.tickNanos = 1_000_000_000L / b.tickRate;
     this.maxEventsPerTick = b.maxEventsPerTick;
+    this.updateFilter = b.updateFilter;
     this.events = new ArrayBlockingQueue<>(b.maxQueuedEvents);
   }
 
@@ -132,8 +134,7 @@ public final class GameStateMachine {
     store.commit(state);
   }
 
-  private static Map<Object, Object> apply(
-      Map<Object, Object> state, Map<?, ?> update, String who) {
+  private Map<Object, Object> apply(Map<Object, Object> state, Map<?, ?> update, String who) {
     if (update == null || update.isEmpty()) {
       return state;
     }
@@ -141,7 +142,7 @@ public final class GameStateMachine {
       throw new IllegalArgumentException(
           who + " returned '" + GameStateStore.GAME_STATUS + "'; use pause() and resume()");
     }
-    return StateTree.merge(state, StateTree.freeze(update, true));
+    return StateTree.merge(state, updateFilter.apply(StateTree.freeze(update, true)));
   }
 
   /** Stops the time step and commits the paused status as a new version. */
@@ -184,6 +185,7 @@ public final class GameStateMachine {
     private int tickRate = 50;
     private int maxEventsPerTick = 1024;
     private int maxQueuedEvents = 65_536;
+    private java.util.function.UnaryOperator<Map<Object, Object>> updateFilter = u -> u;
 
     private Builder(GameStateStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -210,6 +212,15 @@ public final class GameStateMachine {
         throw new IllegalArgumentException("tickRate must be in 1..1000 Hz, was " + hz);
       }
       this.tickRate = hz;
+      return this;
+    }
+
+    /**
+     * Applied to every (frozen) update before it is merged, e.g. {@link StateDeltaCodec#quantize}
+     * so that the server's state equals what clients rebuild.
+     */
+    public Builder updateFilter(java.util.function.UnaryOperator<Map<Object, Object>> filter) {
+      this.updateFilter = Objects.requireNonNull(filter, "filter");
       return this;
     }
 

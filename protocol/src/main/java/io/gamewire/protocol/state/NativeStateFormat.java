@@ -4,9 +4,7 @@ import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.gamewire.protocol.msgpack.MsgpackLimits;
 import io.gamewire.protocol.msgpack.MsgpackReader;
 import io.gamewire.protocol.msgpack.MsgpackWriter;
-import io.gamewire.protocol.msgpack.ValueKind;
 import io.netty.buffer.ByteBuf;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +17,9 @@ import java.util.Map;
  *   <li>{@link #EVENT} {@code | msgpack [type, args, kwargs]}: an event, either way, on the
  *       reliable-ordered channel;
  *   <li>{@link #SHUTDOWN}: the host client asks the server to stop;
- *   <li>{@link #UPDATE} {@code | u16 base | u16 timeOrder | body}: the change from version {@code
+ *   <li>{@link #UPDATE} {@code | u16 base | u16 timeOrder | delta}: the change from version {@code
  *       base} (0: none, a full state) to version {@code timeOrder}, on the unreliable channel; the
- *       body is a MessagePack map where the 4-byte binary {@code d2 81 e5 ba} is the delete marker
- *       (as in PyGaSe);
+ *       delta is {@link StateDeltaCodec}'s bit-packed encoding (docs/STATE-SYNC.md);
  *   <li>{@link #RESYNC} {@code | u16 timeOrder}: the client lacks the base of the updates it gets
  *       and holds {@code timeOrder} (0: nothing usable); the server starts over from there.
  * </ul>
@@ -42,8 +39,6 @@ public final class NativeStateFormat {
   /** The unreliable channel state updates travel on. */
   public static final int STATE_CHANNEL = 1;
 
-  private static final byte[] DELETE_MARKER = {(byte) 0xd2, (byte) 0x81, (byte) 0xe5, (byte) 0xba};
-
   private final MsgpackWriter writer = new MsgpackWriter();
   private final MsgpackReader reader;
 
@@ -51,8 +46,8 @@ public final class NativeStateFormat {
     this.reader = new MsgpackReader(limits);
   }
 
-  /** A decoded update message. */
-  public record Update(int base, int timeOrder, Map<Object, Object> changes) {}
+  /** A decoded update message header; {@code delta} is a slice valid while the message is. */
+  public record Update(int base, int timeOrder, ByteBuf delta) {}
 
   // ---------------------------------------------------------------- encoding
 
@@ -82,25 +77,19 @@ public final class NativeStateFormat {
     return message.readUnsignedShort();
   }
 
-  public void writeUpdate(ByteBuf out, int base, int timeOrder, Map<Object, Object> changes) {
+  /**
+   * Writes an UPDATE message: the header, then {@code encoder}'s delta from {@code from} (the
+   * version {@code base}, or {@link StateTree#EMPTY} for 0) to {@code to}.
+   */
+  public void writeUpdate(
+      ByteBuf out,
+      int base,
+      int timeOrder,
+      StateDeltaCodec.Encoder encoder,
+      Map<Object, Object> from,
+      Map<Object, Object> to) {
     out.writeByte(UPDATE).writeShort(base).writeShort(timeOrder);
-    writer.reset(out);
-    writeTree(changes);
-    writer.flush();
-  }
-
-  private void writeTree(Object v) {
-    if (v == StateTree.DELETE) {
-      writer.writeBinary(DELETE_MARKER);
-    } else if (v instanceof Map<?, ?> m) {
-      writer.writeMapHeader(m.size());
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        writer.writeValue(e.getKey());
-        writeTree(e.getValue());
-      }
-    } else {
-      writer.writeValue(v);
-    }
+    encoder.encode(from, to, out);
   }
 
   // ---------------------------------------------------------------- decoding
@@ -143,7 +132,7 @@ public final class NativeStateFormat {
     }
   }
 
-  /** Reads an UPDATE message; the changes are frozen and may hold {@link StateTree#DELETE}. */
+  /** Reads an UPDATE message's header; decode its delta with a {@link StateDeltaCodec.Decoder}. */
   public Update readUpdate(ByteBuf message) throws MalformedMessageException {
     expectKind(message, UPDATE);
     if (message.readableBytes() < 4) {
@@ -154,31 +143,7 @@ public final class NativeStateFormat {
     if (timeOrder == TimeOrder.NONE) {
       throw new MalformedMessageException("an update cannot have time order 0");
     }
-    reader.reset(message);
-    if (reader.peekKind() != ValueKind.MAP) {
-      throw new MalformedMessageException("an update body is a map");
-    }
-    Object tree = reader.readValue();
-    reader.expectEnd();
-    try {
-      return new Update(base, timeOrder, StateTree.freeze(markDeletes((Map<?, ?>) tree), true));
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("update " + timeOrder + ": " + e.getMessage());
-    }
-  }
-
-  private static Map<Object, Object> markDeletes(Map<?, ?> m) {
-    Map<Object, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<?, ?> e : m.entrySet()) {
-      Object v = e.getValue();
-      if (v instanceof byte[] b && Arrays.equals(b, DELETE_MARKER)) {
-        v = StateTree.DELETE;
-      } else if (v instanceof Map<?, ?> sub) {
-        v = markDeletes(sub);
-      }
-      out.put(e.getKey(), v);
-    }
-    return out;
+    return new Update(base, timeOrder, message.slice());
   }
 
   private static void expectKind(ByteBuf message, int kind) throws MalformedMessageException {
