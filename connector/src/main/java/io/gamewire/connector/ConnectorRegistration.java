@@ -408,10 +408,13 @@ public final class ConnectorRegistration implements SideProtocol {
       return this;
     }
 
-    /** Punch-through datagrams per connectInfo and the time between them (default 5, 200 ms). */
+    /**
+     * Punch-through datagrams per connectInfo and the time between them (default 5, 200 ms). Zero
+     * sends none: for a server with a public address, and to show that NAT needs them.
+     */
     public Builder punches(int count, Duration spacing) {
-      if (count < 1 || count > 20) {
-        throw new IllegalArgumentException("punch count must be in 1..20");
+      if (count < 0 || count > 20) {
+        throw new IllegalArgumentException("punch count must be in 0..20");
       }
       this.punches = count;
       this.punchSpacing = Objects.requireNonNull(spacing, "spacing");

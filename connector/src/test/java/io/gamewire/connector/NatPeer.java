@@ -1,0 +1,86 @@
+package io.gamewire.connector;
+
+import io.gamewire.protocol.realtime.HandshakeConfig;
+import io.gamewire.transport.Addresses;
+import io.gamewire.transport.RealtimeClient;
+import io.gamewire.transport.RealtimeServer;
+import io.gamewire.transport.RealtimeServerListener;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One host of {@link NatPunchThroughTest}, run as a child JVM inside a network namespace. Prints
+ * one line per milestone on standard output; lives until its standard input closes.
+ *
+ * <pre>
+ * connector BIND                     READY addr
+ * server NAME CONNECTOR PUNCHES      REGISTERED addr, then CLIENT addr per join
+ * client NAME CONNECTOR              JOINED addr | FAILED step message   (then exits)
+ * </pre>
+ */
+public final class NatPeer {
+  private NatPeer() {}
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "connector" -> {
+        try (Connector c = Connector.builder().bind(args[1]).build().start()) {
+          say("READY " + Addresses.format(c.localAddress()));
+          waitForStdinToClose();
+        }
+      }
+      case "server" -> {
+        InetSocketAddress connector = Addresses.resolve(args[2], Connector.DEFAULT_PORT);
+        ConnectorRegistration registration =
+            ConnectorRegistration.builder(args[1], connector)
+                .punches(Integer.parseInt(args[3]), Duration.ofMillis(200))
+                .build();
+        try (RealtimeServer server =
+            RealtimeServer.builder()
+                .bind("0.0.0.0:0")
+                .sideProtocol(registration)
+                .listener(
+                    new RealtimeServerListener() {
+                      @Override
+                      public void onConnected(int clientId, InetSocketAddress address) {
+                        say("CLIENT " + Addresses.format(address));
+                      }
+                    })
+                .build()
+                .start()) {
+          registration.registered().get(20, TimeUnit.SECONDS);
+          say("REGISTERED " + Addresses.format(server.localAddress()));
+          waitForStdinToClose();
+        }
+      }
+      case "client" -> {
+        InetSocketAddress connector = Addresses.resolve(args[2], Connector.DEFAULT_PORT);
+        HandshakeConfig handshake =
+            HandshakeConfig.defaults().withConnectTimeoutNanos(TimeUnit.SECONDS.toNanos(4));
+        try (RealtimeClient client =
+            ConnectorClient.builder(connector)
+                .build()
+                .connect(args[1], a -> RealtimeClient.builder(a).handshake(handshake))) {
+          say("JOINED " + Addresses.format(client.serverAddress()));
+        } catch (ConnectorException e) {
+          say("FAILED " + e.step() + " " + e.getMessage());
+        }
+      }
+      default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+    }
+    System.exit(0);
+  }
+
+  private static void say(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+
+  private static void waitForStdinToClose() throws IOException {
+    while (System.in.read() >= 0) {
+      // keep running
+    }
+  }
+}
