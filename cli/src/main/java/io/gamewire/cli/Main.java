@@ -48,6 +48,7 @@ public final class Main implements Callable<Integer> {
         new PingCommand(terminal),
         new ConnectorCommand(terminal),
         new ServersCommand(terminal),
+        new DiscoverCommand(terminal),
         new io.gamewire.cli.bench.BenchCommand(),
         new CommandLine.HelpCommand());
   }

@@ -78,6 +78,30 @@ class ConnectorCommandTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void discoverListsAnAnnouncerItIsPointedAt() {
+    try (io.gamewire.connector.LanAnnouncer announcer =
+        io.gamewire.connector.LanAnnouncer.builder("cli-lan-game", 7777)
+            .bindAddress("127.0.0.1")
+            .port(0)
+            .ipv6(false)
+            .listing("chase", () -> 1, 4)
+            .build()
+            .start()) {
+      String to = Addresses.format(announcer.localAddress());
+      Cli.Result r = Cli.run("discover", "--seconds", "3", "--to", to, "--json");
+      assertThat(r.exit()).as(r.err()).isZero();
+      Map<String, Object> o = (Map<String, Object>) JsonReader.parse(r.out().strip());
+      List<Object> servers = (List<Object>) o.get("servers");
+      assertThat(servers).hasSize(1);
+      assertThat((Map<String, Object>) servers.get(0))
+          .containsEntry("name", "cli-lan-game")
+          .containsEntry("address", "127.0.0.1:7777")
+          .containsEntry("game", "chase");
+    }
+  }
+
+  @Test
   void aBadAddressIsAUsageError() {
     Cli.Result r = Cli.run("servers", "127.0.0.1:99999");
     assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);

@@ -71,6 +71,8 @@ public final class MessageSchema {
   public static final String LIST_SERVERS = "listServers";
   public static final String LIST_TOKEN = "listToken";
   public static final String SERVER_LIST = "serverList";
+  public static final String DISCOVER = "discover";
+  public static final String SERVER_HERE = "serverHere";
 
   /** The fields of one entry of a {@code serverList}. */
   public static final List<Field> SERVER_ENTRY =
@@ -142,6 +144,22 @@ public final class MessageSchema {
         req("servers", Kind.SERVER_LIST, 0, MAX_LIST_ENTRIES),
         req("next", Kind.INT, -1, 1_000_000),
         req("total", Kind.INT, 0, 1_000_000));
+  }
+
+  static {
+    // LAN discovery: a query on the known port, answered only if the answer is no larger.
+    define(
+        DISCOVER,
+        req("nonce", Kind.INT, Long.MIN_VALUE, Long.MAX_VALUE),
+        opt("pad", Kind.BINARY, 0, MAX_PAD_BYTES));
+    define(
+        SERVER_HERE,
+        req("nonce", Kind.INT, Long.MIN_VALUE, Long.MAX_VALUE),
+        req("serverName", Kind.STRING, 1, NAME_MAX),
+        req("port", Kind.PORT, MIN_PORT, MAX_PORT),
+        req("game", Kind.STRING, 0, 32),
+        req("players", Kind.INT, 0, 65535),
+        req("capacity", Kind.INT, 0, 65535));
   }
 
   private MessageSchema() {}
