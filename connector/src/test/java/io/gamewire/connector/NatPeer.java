@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * connector BIND                     READY addr
  * server NAME CONNECTOR PUNCHES      REGISTERED addr, then CLIENT addr per join
  * client NAME CONNECTOR              JOINED addr | FAILED step message   (then exits)
+ * announce NAME GAMEPORT             ANNOUNCING addr
+ * discover                           FOUND name addr per answer, then DONE  (then exits)
  * </pre>
  */
 public final class NatPeer {
@@ -67,6 +69,22 @@ public final class NatPeer {
         } catch (ConnectorException e) {
           say("FAILED " + e.step() + " " + e.getMessage());
         }
+      }
+      case "announce" -> {
+        try (LanAnnouncer a =
+            LanAnnouncer.builder(args[1], Integer.parseInt(args[2]))
+                .listing("chase", () -> 1, 4)
+                .build()
+                .start()) {
+          say("ANNOUNCING " + Addresses.format(a.localAddress()));
+          waitForStdinToClose();
+        }
+      }
+      case "discover" -> {
+        for (DiscoveredServer s : LanDiscovery.discover(Duration.ofSeconds(3))) {
+          say("FOUND " + s.serverName() + " " + Addresses.format(s.address()));
+        }
+        say("DONE");
       }
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }

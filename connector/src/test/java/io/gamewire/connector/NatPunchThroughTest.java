@@ -45,16 +45,45 @@ class NatPunchThroughTest {
   static void buildTheNetwork() throws Exception {
     String why = missingPrerequisite();
     Assumptions.assumeTrue(why == null, () -> "NAT test skipped: " + why);
-    for (String ns : List.of("pub", "ra", "rb", "ha", "hb")) {
+    for (String ns : List.of("pub", "ra", "rb", "ha", "hb", "lan")) {
       run("ip", "netns", "add", PREFIX + ns);
       NAMESPACES.add(PREFIX + ns);
       ip(ns, "link", "set", "lo", "up");
+      // Link-local IPv6 addresses usable at once (no duplicate address detection wait).
+      run(
+          "ip",
+          "netns",
+          "exec",
+          PREFIX + ns,
+          "sysctl",
+          "-qw",
+          "net.ipv6.conf.default.accept_dad=0");
     }
     ip("pub", "link", "add", "br0", "type", "bridge");
-    ip("pub", "addr", "add", "198.18.0.1/24", "dev", "br0");
+    ip("pub", "addr", "add", "198.18.0.1/24", "broadcast", "198.18.0.255", "dev", "br0");
     ip("pub", "link", "set", "br0", "up");
     router("a", 2, 1);
     router("b", 3, 2);
+    // A plain host on the public segment, for LAN discovery by broadcast and multicast.
+    run(
+        "ip",
+        "link",
+        "add",
+        PREFIX + "lo0",
+        "netns",
+        PREFIX + "lan",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        PREFIX + "lp",
+        "netns",
+        PREFIX + "pub");
+    ip("pub", "link", "set", PREFIX + "lp", "master", "br0");
+    ip("pub", "link", "set", PREFIX + "lp", "up");
+    ip("lan", "link", "set", PREFIX + "lo0", "name", "eth0");
+    ip("lan", "addr", "add", "198.18.0.9/24", "broadcast", "198.18.0.255", "dev", "eth0");
+    ip("lan", "link", "set", "eth0", "up");
   }
 
   /** Router r{x}: outside 198.18.0.{outside} on the bridge, inside 10.{lan}.0.1 to host h{x}. */
@@ -161,6 +190,23 @@ class NatPunchThroughTest {
     assertThat(joined).startsWith("JOINED 198.18.0.2:");
     // ...and the server saw it at router B's public address.
     assertThat(punching.await("CLIENT ")).startsWith("CLIENT 198.18.0.3:");
+  }
+
+  /** A query broadcast (and multicast) from the connector's host finds the server on another. */
+  @Test
+  void lanDiscoveryFindsAServerByBroadcast() throws Exception {
+    Peer announcer = peer("lan", "announce", "lan-game-1", "7777");
+    assertThat(announcer.await("ANNOUNCING ")).endsWith(":20001");
+    Peer discover = peer("pub", "discover");
+    List<String> found = new ArrayList<>();
+    String line;
+    while (!(line = discover.await("FOUND ", "DONE")).equals("DONE")) {
+      found.add(line);
+    }
+    System.out.println("LAN discovery found: " + found);
+    // Once by IPv4 broadcast, once by IPv6 multicast (answered from a link-local address).
+    assertThat(found).contains("FOUND lan-game-1 198.18.0.9:7777");
+    assertThat(found).anyMatch(l -> l.startsWith("FOUND lan-game-1 [fe80:") && l.endsWith(":7777"));
   }
 
   // ------------------------------------------------------------------ helpers
