@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * client NAME CONNECTOR              JOINED addr | FAILED step message   (then exits)
  * announce NAME GAMEPORT             ANNOUNCING addr
  * discover                           FOUND name addr per answer, then DONE  (then exits)
+ * flood NAME CONNECTOR COUNT         SENT count bytes                       (then exits)
+ * (connector reads "stats" lines:    STATS bytesIn bytesOut received sent heapBytesAfterGc)
  * </pre>
  */
 public final class NatPeer {
@@ -30,7 +32,25 @@ public final class NatPeer {
       case "connector" -> {
         try (Connector c = Connector.builder().bind(args[1]).build().start()) {
           say("READY " + Addresses.format(c.localAddress()));
-          waitForStdinToClose();
+          java.io.BufferedReader in =
+              new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+          String line;
+          while ((line = in.readLine()) != null) {
+            if (line.equals("stats")) {
+              ConnectorStats st = c.stats();
+              say(
+                  "STATS "
+                      + st.bytesIn()
+                      + " "
+                      + st.bytesOut()
+                      + " "
+                      + st.received()
+                      + " "
+                      + st.sent()
+                      + " "
+                      + heapAfterGc());
+            }
+          }
         }
       }
       case "server" -> {
@@ -86,9 +106,40 @@ public final class NatPeer {
         }
         say("DONE");
       }
+      case "flood" -> {
+        // getConnetInfo for a registered name, as fast as the socket takes them; the namespace's
+        // nftables rule rewrites each source address at random (spoofing).
+        InetSocketAddress connector = Addresses.resolve(args[2], Connector.DEFAULT_PORT);
+        int count = Integer.parseInt(args[3]);
+        long bytes = 0;
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket();
+            io.gamewire.connector.internal.ConnectorCodec codec =
+                new io.gamewire.connector.internal.ConnectorCodec()) {
+          for (int i = 0; i < count; i++) {
+            byte[] wire =
+                codec.encode(
+                    io.gamewire.connector.internal.ConnectorMessage.of("getConnetInfo")
+                        .put("serverName", args[1])
+                        .put("clientPrivateIP", "10.9.0.2")
+                        .put("clientPrivatePort", 1 + i % 60000)
+                        .msgId((long) i));
+            socket.send(new java.net.DatagramPacket(wire, wire.length, connector));
+            bytes += wire.length;
+          }
+        }
+        say("SENT " + count + " " + bytes);
+      }
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.exit(0);
+  }
+
+  private static long heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   private static void say(String line) {

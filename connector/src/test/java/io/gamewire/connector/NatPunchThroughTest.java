@@ -45,7 +45,7 @@ class NatPunchThroughTest {
   static void buildTheNetwork() throws Exception {
     String why = missingPrerequisite();
     Assumptions.assumeTrue(why == null, () -> "NAT test skipped: " + why);
-    for (String ns : List.of("pub", "ra", "rb", "ha", "hb", "lan")) {
+    for (String ns : List.of("pub", "ra", "rb", "ha", "hb", "lan", "flood")) {
       run("ip", "netns", "add", PREFIX + ns);
       NAMESPACES.add(PREFIX + ns);
       ip(ns, "link", "set", "lo", "up");
@@ -84,6 +84,56 @@ class NatPunchThroughTest {
     ip("lan", "link", "set", PREFIX + "lo0", "name", "eth0");
     ip("lan", "addr", "add", "198.18.0.9/24", "broadcast", "198.18.0.255", "dev", "eth0");
     ip("lan", "link", "set", "eth0", "up");
+    // A flooding host whose nftables rewrites the source of each request to one of 8192 addresses
+    // outside the segment: the connector's answers go nowhere, as a spoofed flood's would.
+    run(
+        "ip",
+        "link",
+        "add",
+        PREFIX + "fl0",
+        "netns",
+        PREFIX + "flood",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        PREFIX + "fp",
+        "netns",
+        PREFIX + "pub");
+    ip("pub", "link", "set", PREFIX + "fp", "master", "br0");
+    ip("pub", "link", "set", PREFIX + "fp", "up");
+    ip("flood", "link", "set", PREFIX + "fl0", "name", "eth0");
+    ip("flood", "addr", "add", "198.18.0.20/24", "dev", "eth0");
+    ip("flood", "link", "set", "eth0", "up");
+    StringBuilder map = new StringBuilder();
+    for (int i = 0; i < 8192; i++) {
+      map.append(i == 0 ? "" : ", ")
+          .append(i)
+          .append(" : 198.19.")
+          .append(i / 250)
+          .append('.')
+          .append(1 + i % 250);
+    }
+    nft(
+        "flood",
+        "table ip spoof {",
+        "  chain out {",
+        "    type filter hook output priority 0; policy accept;",
+        "    udp dport 20000 ip saddr set numgen random mod 8192 map { " + map + " }",
+        "  }",
+        "}");
+    // The connector's host routes those addresses onto the segment, where nobody answers ARP.
+    ip("pub", "route", "add", "198.19.0.0/16", "dev", "br0");
+  }
+
+  private static void nft(String ns, String... lines) throws Exception {
+    Path rules = Files.createTempFile("gamewire-nat", ".nft");
+    try {
+      Files.writeString(rules, String.join("\n", lines) + "\n");
+      run("ip", "netns", "exec", PREFIX + ns, "nft", "-f", rules.toString());
+    } finally {
+      Files.deleteIfExists(rules);
+    }
   }
 
   /** Router r{x}: outside 198.18.0.{outside} on the bridge, inside 10.{lan}.0.1 to host h{x}. */
@@ -173,8 +223,7 @@ class NatPunchThroughTest {
 
   @Test
   void joinFailsWithoutPunchThroughAndSucceedsWithIt() throws Exception {
-    Peer connector = peer("pub", "connector", "198.18.0.1:20000");
-    assertThat(connector.await("READY ")).isEqualTo("READY 198.18.0.1:20000");
+    connector();
 
     Peer silent = peer("ha", "server", "nat-game-no-punch", "198.18.0.1:20000", "0");
     assertThat(silent.await("REGISTERED ")).startsWith("REGISTERED ");
@@ -190,6 +239,56 @@ class NatPunchThroughTest {
     assertThat(joined).startsWith("JOINED 198.18.0.2:");
     // ...and the server saw it at router B's public address.
     assertThat(punching.await("CLIENT ")).startsWith("CLIENT 198.18.0.3:");
+  }
+
+  /**
+   * A flood of getConnetInfo from spoofed sources (8192 addresses) for a registered name: the
+   * connector sends fewer bytes than it receives, and its heap after GC does not grow with the
+   * flood.
+   */
+  @Test
+  void aSpoofedFloodIsNotAmplifiedAndMemoryStaysFlat() throws Exception {
+    Peer connector = connector();
+    Peer target = peer("lan", "server", "flood-target", "198.18.0.1:20000", "0");
+    assertThat(target.await("REGISTERED ")).startsWith("REGISTERED ");
+    long[] before = stats(connector);
+    Peer warmUp = peer("flood", "flood", "flood-target", "198.18.0.1:20000", "20000");
+    warmUp.await("SENT ");
+    long[] warm = stats(connector);
+    Peer flood = peer("flood", "flood", "flood-target", "198.18.0.1:20000", "100000");
+    String sent = flood.await("SENT ");
+    long[] after = stats(connector);
+    long floodBytes = Long.parseLong(sent.split(" ")[2]);
+    long in = after[0] - before[0];
+    long out = after[1] - before[1];
+    System.out.printf(
+        "flood: %d bytes sent by the flooder, connector in %d out %d (%.3f), heap after GC"
+            + " %d -> %d -> %d%n",
+        floodBytes, in, out, (double) out / in, before[4], warm[4], after[4]);
+    assertThat(in).isPositive();
+    assertThat(out).as("bytes out vs in").isLessThanOrEqualTo(in);
+    // 100,000 more requests from 8192 new addresses: bounded tables, so no growth beyond noise.
+    assertThat(after[4] - warm[4]).as("heap growth over the flood").isLessThan(8L << 20);
+  }
+
+  private static Peer sharedConnector;
+
+  private static synchronized Peer connector() throws Exception {
+    if (sharedConnector == null) {
+      sharedConnector = peer("pub", "connector", "198.18.0.1:20000");
+      assertThat(sharedConnector.await("READY ")).isEqualTo("READY 198.18.0.1:20000");
+    }
+    return sharedConnector;
+  }
+
+  private static long[] stats(Peer connector) throws Exception {
+    connector.command("stats");
+    String[] f = connector.await("STATS ").split(" ");
+    long[] v = new long[5];
+    for (int i = 0; i < 5; i++) {
+      v[i] = Long.parseLong(f[i + 1]);
+    }
+    return v;
   }
 
   /** A query broadcast (and multicast) from the connector's host finds the server on another. */
@@ -299,6 +398,11 @@ class NatPunchThroughTest {
     Peer(String name, Process process) {
       this.name = name;
       this.process = process;
+    }
+
+    void command(String line) throws IOException {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
     }
 
     /** The first line starting with one of {@code prefixes}, within 60 s. */
