@@ -156,6 +156,11 @@ public final class Connector implements AutoCloseable {
     }
     if (channel != null) {
       channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+      try {
+        channel.eventLoop().execute(core::close); // after the last read on the I/O thread
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        core.close(); // shared threads already stopped: no read can follow
+      }
     }
     if (ownThreads != null) {
       ownThreads.close();

@@ -224,6 +224,9 @@ public final class ConnectorRegistration implements SideProtocol {
 
   @Override
   public void onDatagram(InetSocketAddress from, ByteBuf datagram) {
+    if (detached) {
+      return; // the codec is closed
+    }
     ConnectorMessage m;
     try {
       m = codec.decode(datagram);

@@ -125,6 +125,9 @@ public final class LanAnnouncer implements AutoCloseable {
     for (Channel ch : channels) {
       ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
+    synchronized (this) {
+      codec.close(); // reads hold this lock, so none is decoding now
+    }
     if (ownThreads != null) {
       ownThreads.close();
     }
@@ -135,7 +138,9 @@ public final class LanAnnouncer implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
       // The IPv4 and IPv6 sockets may run on different I/O threads; the codec is single-threaded.
       synchronized (LanAnnouncer.this) {
-        answer(ctx, packet);
+        if (!closed.get()) {
+          answer(ctx, packet);
+        }
       }
     }
 

@@ -28,8 +28,10 @@ import java.util.TreeMap;
  * out never exceed bytes in by more than that budget; the server list goes only to an address that
  * echoed a stateless token, and never exceeds the request's {@code maxBytes}; anything malformed is
  * counted and dropped.
+ *
+ * <p>{@link #close} releases the codec's native zlib state.
  */
-public final class ConnectorCore {
+public final class ConnectorCore implements AutoCloseable {
 
   /** Tunables; {@link #defaults()} are the lan-caster values plus the abuse limits. */
   public record Config(
@@ -168,6 +170,11 @@ public final class ConnectorCore {
 
   public ConnectorCore(Config config, long nowNanos) {
     this(config, ListTokens.randomSecret(), nowNanos);
+  }
+
+  @Override
+  public void close() {
+    codec.close();
   }
 
   /** One datagram from {@code from}. Never throws for bad input: it is counted and dropped. */

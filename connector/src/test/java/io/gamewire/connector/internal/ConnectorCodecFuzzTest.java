@@ -25,10 +25,11 @@ class ConnectorCodecFuzzTest {
       decode(codec, input);
       decode(codec, WireMaps.zlib(input));
     }
-    ConnectorCore core = new ConnectorCore(ConnectorCore.Config.defaults(), new byte[32], 0);
-    core.handleDatagram(0, FROM, input);
-    core.handleDatagram(1, FROM, WireMaps.zlib(input));
-    while (core.pollDatagram() != null) {}
+    try (ConnectorCore core = new ConnectorCore(ConnectorCore.Config.defaults(), new byte[32], 0)) {
+      core.handleDatagram(0, FROM, input);
+      core.handleDatagram(1, FROM, WireMaps.zlib(input));
+      while (core.pollDatagram() != null) {}
+    }
   }
 
   private static void decode(ConnectorCodec codec, byte[] bytes) {

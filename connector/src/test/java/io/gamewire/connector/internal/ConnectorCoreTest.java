@@ -27,6 +27,7 @@ class ConnectorCoreTest {
   @AfterEach
   void close() {
     codec.close();
+    core.close();
   }
 
   static InetSocketAddress addr(String ip, int port) {
@@ -112,6 +113,7 @@ class ConnectorCoreTest {
 
   @Test
   void refusesBeyondMaxServersUntilOneExpires() {
+    core.close();
     core = new ConnectorCore(ConnectorCore.Config.defaults().withMaxServers(3), clock.nanos());
     for (int i = 0; i < 3; i++) {
       assertThat(
