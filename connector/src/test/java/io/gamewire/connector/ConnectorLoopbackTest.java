@@ -107,6 +107,39 @@ class ConnectorLoopbackTest {
     assertThat(stats.received()).isGreaterThanOrEqualTo(6);
   }
 
+  /** Over IPv6 both sides use the Gamewire messages (gwAddServer, gwGetConnectInfo). */
+  @Test
+  void joinsByNameOverIpv6() throws Exception {
+    try (Connector v6 = Connector.builder().bind("[::1]:0").build().start()) {
+      ConnectorRegistration registration =
+          ConnectorRegistration.builder("ipv6-game-1", v6.localAddress()).build();
+      List<InetSocketAddress> seen = new CopyOnWriteArrayList<>();
+      RealtimeServer server =
+          RealtimeServer.builder()
+              .bind("[::1]:0")
+              .sideProtocol(registration)
+              .listener(
+                  new RealtimeServerListener() {
+                    @Override
+                    public void onConnected(int clientId, InetSocketAddress address) {
+                      seen.add(address);
+                    }
+                  })
+              .build()
+              .start();
+      closeables.add(server);
+      registration.registered().get(10, TimeUnit.SECONDS);
+      ConnectorClient client = ConnectorClient.builder(v6.localAddress()).build();
+      ConnectInfo info = client.lookup("ipv6-game-1");
+      assertThat(info.serverPublic()).isEqualTo(server.localAddress());
+      assertThat(info.clientPrivate().getAddress()).isInstanceOf(java.net.Inet6Address.class);
+      try (RealtimeClient joined = client.connect("ipv6-game-1", RealtimeClient::builder)) {
+        assertThat(joined.isConnected()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+      }
+    }
+  }
+
   @Test
   void aFullServerDeletesItselfAndComesBackWhenASlotFrees() throws Exception {
     AtomicBoolean free = new AtomicBoolean(true);
