@@ -198,13 +198,19 @@ public final class ConnectorCore implements AutoCloseable {
       return;
     }
     expire(nowNanos);
-    switch (request.type()) {
-      case ADD_SERVER, GW_ADD_SERVER -> onAddServer(nowNanos, from, request, datagram.length);
-      case DEL_SERVER -> onDelServer(nowNanos, from, request, datagram.length);
-      case GET_CONNET_INFO, GET_CONNECT_INFO, GW_GET_CONNECT_INFO ->
-          onGetConnectInfo(nowNanos, from, request, datagram.length);
-      case LIST_SERVERS -> onListServers(nowNanos, from, request, datagram.length);
-      default -> ignored++; // replies and peer-to-peer messages are not for the connector
+    try {
+      switch (request.type()) {
+        case ADD_SERVER, GW_ADD_SERVER -> onAddServer(nowNanos, from, request, datagram.length);
+        case DEL_SERVER -> onDelServer(nowNanos, from, request, datagram.length);
+        case GET_CONNET_INFO, GET_CONNECT_INFO, GW_GET_CONNECT_INFO ->
+            onGetConnectInfo(nowNanos, from, request, datagram.length);
+        case LIST_SERVERS -> onListServers(nowNanos, from, request, datagram.length);
+        default -> ignored++; // replies and peer-to-peer messages are not for the connector
+      }
+    } catch (IllegalArgumentException e) {
+      // An answer that would not encode (a bug, not the peer's fault): never out of the receive
+      // path.
+      malformed++;
     }
   }
 
@@ -305,8 +311,8 @@ public final class ConnectorCore implements AutoCloseable {
       return;
     }
     boolean gamewire = m.type().equals(GW_GET_CONNECT_INFO);
-    String clientPublicIp = from.getAddress().getHostAddress();
-    String serverPublicIp = e.publicEndpoint.getAddress().getHostAddress();
+    String clientPublicIp = ipText(from.getAddress());
+    String serverPublicIp = ipText(e.publicEndpoint.getAddress());
     boolean allIpv4 =
         from.getAddress() instanceof Inet4Address
             && e.publicEndpoint.getAddress() instanceof Inet4Address
@@ -394,6 +400,13 @@ public final class ConnectorCore implements AutoCloseable {
     m.put("capacity", (long) e.capacity);
     m.put("metadata", new TreeMap<>(e.metadata));
     return m;
+  }
+
+  /** The literal without an IPv6 zone ({@code %0}): a zone means nothing on another host. */
+  static String ipText(InetAddress address) {
+    String text = address.getHostAddress();
+    int zone = text.indexOf('%');
+    return zone < 0 ? text : text.substring(0, zone);
   }
 
   private static ConnectorMessage error(String text) {
