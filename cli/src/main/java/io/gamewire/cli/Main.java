@@ -46,6 +46,9 @@ public final class Main implements Callable<Integer> {
         new DemoCommand(terminal),
         ExampleCommand.commandLine(terminal),
         new PingCommand(terminal),
+        new ConnectorCommand(terminal),
+        new ServersCommand(terminal),
+        new DiscoverCommand(terminal),
         new io.gamewire.cli.bench.BenchCommand(),
         new CommandLine.HelpCommand());
   }
