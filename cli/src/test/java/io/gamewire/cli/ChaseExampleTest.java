@@ -159,4 +159,59 @@ class ChaseExampleTest {
       server.thread.interrupt();
     }
   }
+
+  @Test
+  void aBotJoinsTheServerByNameThroughAConnector() throws Exception {
+    try (io.gamewire.connector.Connector connector =
+        io.gamewire.connector.Connector.builder().bind("127.0.0.1:0").build().start()) {
+      String via = Addresses.format(connector.localAddress());
+      Cli.Running server =
+          Cli.start(
+              LineFeed.of(),
+              "example",
+              "chase-server",
+              "127.0.0.1:0",
+              "--register",
+              "chase-by-name",
+              "--connector",
+              via);
+      try {
+        server.awaitOut("registered as 'chase-by-name'");
+        Cli.Result bot =
+            Cli.run(
+                "example",
+                "chase-client",
+                "--server-name",
+                "chase-by-name",
+                "--connector",
+                via,
+                "--name",
+                "seeker",
+                "--bot",
+                "--seconds",
+                "2",
+                "--shutdown-server");
+        assertThat(bot.exit()).as(bot.err()).isZero();
+        assertThat(bot.out()).contains("seeker joined 'chase-by-name' as player");
+        assertThat(server.exit.get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(server.out()).contains("seeker joined.");
+
+        Cli.Result unknown =
+            Cli.run(
+                "example",
+                "chase-client",
+                "--server-name",
+                "nobody-here",
+                "--connector",
+                via,
+                "--name",
+                "x",
+                "--bot");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("Server is not registered.");
+      } finally {
+        server.thread.interrupt();
+      }
+    }
+  }
 }

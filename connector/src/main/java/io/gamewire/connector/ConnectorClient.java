@@ -8,6 +8,7 @@ import io.gamewire.connector.internal.InvalidMessageException;
 import io.gamewire.connector.internal.LocalAddresses;
 import io.gamewire.connector.internal.RetrySchedule;
 import io.gamewire.transport.Addresses;
+import io.gamewire.transport.GameClient;
 import io.gamewire.transport.RealtimeClient;
 import io.gamewire.transport.SideProtocol;
 import io.netty.buffer.ByteBuf;
@@ -128,6 +129,53 @@ public final class ConnectorClient {
       String serverName, Function<InetSocketAddress, RealtimeClient.Builder> clients)
       throws ConnectorException {
     Objects.requireNonNull(clients, "clients");
+    return firstAnswering(
+        serverName,
+        (candidate, bind) -> {
+          RealtimeClient client =
+              clients
+                  .apply(candidate)
+                  .localAddress(bind)
+                  .sideProtocol(new SwallowConnectorDatagrams())
+                  .build();
+          try {
+            return client.connect();
+          } catch (IOException e) {
+            client.close();
+            throw e;
+          }
+        });
+  }
+
+  /**
+   * {@link #connect} for a game: looks {@code serverName} up and connects a native-profile {@link
+   * GameClient} to the first endpoint whose handshake succeeds, from the port the question was
+   * asked from. {@code clients} makes the builder for an endpoint (handlers, quantum).
+   *
+   * @throws ConnectorException saying which step failed
+   */
+  public GameClient connectGame(
+      String serverName, Function<InetSocketAddress, GameClient.Builder> clients)
+      throws ConnectorException {
+    Objects.requireNonNull(clients, "clients");
+    return firstAnswering(
+        serverName,
+        (candidate, bind) ->
+            clients
+                .apply(candidate)
+                .localAddress(bind)
+                .sideProtocol(new SwallowConnectorDatagrams())
+                .build()
+                .connect());
+  }
+
+  /** One connection attempt to {@code candidate} from {@code bind}. */
+  @FunctionalInterface
+  private interface Attempt<T> {
+    T connect(InetSocketAddress candidate, InetSocketAddress bind) throws IOException;
+  }
+
+  private <T> T firstAnswering(String serverName, Attempt<T> attempt) throws ConnectorException {
     ConnectInfo info = lookup(serverName);
     InetSocketAddress local = info.localAddress();
     List<String> failures = new ArrayList<>();
@@ -136,16 +184,9 @@ public final class ConnectorClient {
       InetSocketAddress bind =
           new InetSocketAddress(
               candidate.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::", local.getPort());
-      RealtimeClient client =
-          clients
-              .apply(candidate)
-              .localAddress(bind)
-              .sideProtocol(new SwallowConnectorDatagrams())
-              .build();
       try {
-        return client.connect();
+        return attempt.connect(candidate, bind);
       } catch (IOException e) {
-        client.close();
         last = e;
         failures.add(Addresses.format(candidate) + " (" + e.getMessage() + ")");
       }

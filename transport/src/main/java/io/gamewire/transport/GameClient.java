@@ -118,6 +118,7 @@ public final class GameClient implements AutoCloseable {
     if (b.localAddress != null) {
       rb.localAddress(b.localAddress);
     }
+    b.sideProtocols.forEach(rb::sideProtocol);
     if (b.ioThreads != null) {
       rb.ioThreads(b.ioThreads);
     }
@@ -438,6 +439,7 @@ public final class GameClient implements AutoCloseable {
     private HandshakeConfig handshake = HandshakeConfig.defaults();
     private InetSocketAddress localAddress;
     private IoThreads ioThreads;
+    private final java.util.List<SideProtocol> sideProtocols = new java.util.ArrayList<>();
     private Consumer<String> onDisconnect = reason -> {};
     private Profile profile = Profile.NATIVE;
     private StateCodecConfig codecConfig = StateCodecConfig.EXACT;
@@ -494,6 +496,17 @@ public final class GameClient implements AutoCloseable {
     public Builder ioThreads(IoThreads threads) {
       this.ioThreads = Objects.requireNonNull(threads, "threads");
       return this;
+    }
+
+    /** Shares the client's socket with another protocol (native profile only). */
+    public Builder sideProtocol(SideProtocol protocol) {
+      sideProtocols.add(Objects.requireNonNull(protocol, "protocol"));
+      return this;
+    }
+
+    /** The server this client will connect to. */
+    public InetSocketAddress server() {
+      return server;
     }
 
     public GameClient build() {

@@ -3,6 +3,8 @@ package io.gamewire.cli.examples;
 import io.gamewire.cli.AddressConverter;
 import io.gamewire.cli.CommandFailure;
 import io.gamewire.cli.Terminal;
+import io.gamewire.connector.ConnectorClient;
+import io.gamewire.connector.ConnectorException;
 import io.gamewire.transport.Addresses;
 import io.gamewire.transport.GameClient;
 import java.awt.GraphicsEnvironment;
@@ -35,10 +37,24 @@ public final class ChaseClientCommand implements Callable<Integer> {
 
   @Parameters(
       index = "0",
+      arity = "0..1",
       paramLabel = "ADDR",
       converter = AddressConverter.class,
       description = "The chase server: " + AddressConverter.HELP + ".")
   InetSocketAddress address;
+
+  @Option(
+      names = "--server-name",
+      paramLabel = "NAME",
+      description = "Join the server registered under this name (with --connector), not ADDR.")
+  String serverName;
+
+  @Option(
+      names = "--connector",
+      paramLabel = "ADDR",
+      converter = AddressConverter.class,
+      description = "The connector to ask for --server-name: host:port.")
+  InetSocketAddress connector;
 
   @Option(names = "--name", required = true, description = "Your player name.")
   String name;
@@ -82,17 +98,40 @@ public final class ChaseClientCommand implements Callable<Integer> {
                   new picocli.CommandLine(this),
                   "--profile must be native or pygase, was " + profile);
         };
+    if ((address == null) == (serverName == null) || (serverName == null) != (connector == null)) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
+          "give either ADDR, or --server-name NAME with --connector ADDR");
+    }
     CompletableFuture<Long> playerId = new CompletableFuture<>();
-    GameClient client =
-        GameClient.builder(AddressConverter.resolve(address))
-            .profile(wire)
-            .on("PLAYER_CREATED", e -> playerId.complete(e.longArg(0)))
-            .build();
-    String server = Addresses.format(address);
-    try {
-      client.connect();
-    } catch (IOException e) {
-      throw new CommandFailure(e.getMessage());
+    java.util.function.Function<InetSocketAddress, GameClient.Builder> builder =
+        target ->
+            GameClient.builder(target)
+                .profile(wire)
+                .on("PLAYER_CREATED", e -> playerId.complete(e.longArg(0)));
+    GameClient client;
+    String server;
+    if (serverName != null) {
+      if (wire != GameClient.Profile.NATIVE) {
+        throw new CommandFailure("joining by server name needs --profile native");
+      }
+      server = "'" + serverName + "'";
+      try {
+        client =
+            ConnectorClient.builder(AddressConverter.resolve(connector))
+                .build()
+                .connectGame(serverName, builder);
+      } catch (ConnectorException e) {
+        throw new CommandFailure(e.getMessage());
+      }
+    } else {
+      server = Addresses.format(address);
+      client = builder.apply(AddressConverter.resolve(address)).build();
+      try {
+        client.connect();
+      } catch (IOException e) {
+        throw new CommandFailure(e.getMessage());
+      }
     }
     try {
       client.dispatch("JOIN", name);

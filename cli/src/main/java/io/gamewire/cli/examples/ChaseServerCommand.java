@@ -3,6 +3,7 @@ package io.gamewire.cli.examples;
 import io.gamewire.cli.AddressConverter;
 import io.gamewire.cli.CommandFailure;
 import io.gamewire.cli.Terminal;
+import io.gamewire.connector.ConnectorRegistration;
 import io.gamewire.transport.Addresses;
 import io.gamewire.transport.GameServer;
 import java.net.InetSocketAddress;
@@ -33,6 +34,21 @@ public final class ChaseServerCommand implements Callable<Integer> {
       description = "Stop after this many seconds (default: run until stopped).")
   double seconds;
 
+  @Option(
+      names = "--register",
+      paramLabel = "NAME",
+      description = "Register with a connector under this name (8 to 64 characters).")
+  String register;
+
+  @Option(
+      names = "--connector",
+      paramLabel = "ADDR",
+      converter = AddressConverter.class,
+      description = "The connector to register with: host:port.")
+  InetSocketAddress connector;
+
+  static final int MAX_PLAYERS = 64;
+
   private final Terminal terminal;
 
   public ChaseServerCommand(Terminal terminal) {
@@ -41,16 +57,47 @@ public final class ChaseServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ((register == null) != (connector == null)) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--register and --connector go together");
+    }
     AtomicReference<GameServer> self = new AtomicReference<>();
-    GameServer server =
+    GameServer.Builder builder =
         ChaseGame.server(self, terminal.out()::println, System.nanoTime())
             .bind(Addresses.format(AddressConverter.resolve(address)))
-            .build();
+            .maxClients(MAX_PLAYERS);
+    ConnectorRegistration registration = null;
+    if (register != null) {
+      registration =
+          ConnectorRegistration.builder(register, AddressConverter.resolve(connector))
+              .freeSlots(() -> self.get() == null || self.get().clientCount() < MAX_PLAYERS)
+              .build();
+      builder.sideProtocol(registration);
+    }
+    GameServer server = builder.build();
     self.set(server);
     try {
       server.start();
     } catch (RuntimeException e) {
       throw new CommandFailure(e.getMessage());
+    }
+    if (registration != null) {
+      try {
+        registration.registered().get(10, TimeUnit.SECONDS);
+        terminal
+            .out()
+            .println("registered as '" + register + "' with " + Addresses.format(connector));
+      } catch (Exception e) {
+        server.close();
+        Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+        throw new CommandFailure(
+            "cannot register '"
+                + register
+                + "' with "
+                + Addresses.format(connector)
+                + ": "
+                + (cause.getMessage() == null ? "no answer" : cause.getMessage()));
+      }
     }
     Thread hook = new Thread(server::close, "gamewire-chase-server-exit");
     Runtime.getRuntime().addShutdownHook(hook);
