@@ -59,6 +59,22 @@ class RealtimeConnectionTest {
     }
   }
 
+  /** Counts which callback each message got. */
+  static final class Outcomes implements RealtimeConnection.MessageCallbacks {
+    final AtomicInteger acked = new AtomicInteger();
+    final AtomicInteger timedOut = new AtomicInteger();
+
+    @Override
+    public void onAcked() {
+      acked.incrementAndGet();
+    }
+
+    @Override
+    public void onTimedOut() {
+      timedOut.incrementAndGet();
+    }
+  }
+
   /** Adapts a connection to the simulated network. */
   record Peer(InetSocketAddress address, InetSocketAddress peer, RealtimeConnection conn)
       implements SimEndpoint {
@@ -304,20 +320,9 @@ class RealtimeConnectionTest {
                     .maxDatagramBytes(1200)
                     .build())
             .build());
-    AtomicInteger acked = new AtomicInteger();
-    AtomicInteger timedOut = new AtomicInteger();
-    RealtimeConnection.MessageCallbacks cb =
-        new RealtimeConnection.MessageCallbacks() {
-          @Override
-          public void onAcked() {
-            acked.incrementAndGet();
-          }
-
-          @Override
-          public void onTimedOut() {
-            timedOut.incrementAndGet();
-          }
-        };
+    Outcomes cb = new Outcomes();
+    AtomicInteger acked = cb.acked;
+    AtomicInteger timedOut = cb.timedOut;
     int n = 40; // more than the 33 sequences one header acknowledges
     for (int i = 0; i < n; i++) {
       assertThat(a.send(1, Unpooled.wrappedBuffer(new byte[1100]), cb)).isTrue(); // one per packet
@@ -347,20 +352,9 @@ class RealtimeConnectionTest {
   @Test
   void aFragmentedUnreliableMessageIsAckedWhenItsFirstPacketIsAckedBeforeItsLastIsSent() {
     connect(RealtimeConfig.defaults());
-    AtomicInteger acked = new AtomicInteger();
-    AtomicInteger timedOut = new AtomicInteger();
-    RealtimeConnection.MessageCallbacks cb =
-        new RealtimeConnection.MessageCallbacks() {
-          @Override
-          public void onAcked() {
-            acked.incrementAndGet();
-          }
-
-          @Override
-          public void onTimedOut() {
-            timedOut.incrementAndGet();
-          }
-        };
+    Outcomes cb = new Outcomes();
+    AtomicInteger acked = cb.acked;
+    AtomicInteger timedOut = cb.timedOut;
     assertThat(a.send(1, Unpooled.wrappedBuffer(new byte[2000]), cb)).isTrue(); // two fragments
     // The first fragment goes out and its packet is acknowledged before the second is written.
     ByteBuf first = a.pollDatagram(clock.nanos());
@@ -390,20 +384,9 @@ class RealtimeConnectionTest {
   void unreliableMessagesTimeOutOnALinkThatDropsEverything() {
     connect(RealtimeConfig.defaults());
     SimulatedNetwork net = network(4L, LinkConditions.ideal().withLoss(1.0));
-    AtomicInteger acked = new AtomicInteger();
-    AtomicInteger timedOut = new AtomicInteger();
-    RealtimeConnection.MessageCallbacks cb =
-        new RealtimeConnection.MessageCallbacks() {
-          @Override
-          public void onAcked() {
-            acked.incrementAndGet();
-          }
-
-          @Override
-          public void onTimedOut() {
-            timedOut.incrementAndGet();
-          }
-        };
+    Outcomes cb = new Outcomes();
+    AtomicInteger acked = cb.acked;
+    AtomicInteger timedOut = cb.timedOut;
     for (int i = 0; i < 20; i++) {
       a.send(1, intMessage(i), cb);
       a.send(2, intMessage(i), cb);
