@@ -18,6 +18,7 @@ public final class BotSwarm implements AutoCloseable {
   private final List<TileBot> bots = new CopyOnWriteArrayList<>();
   private final Thread stepper;
   private volatile boolean closed;
+  private volatile boolean paused;
 
   private BotSwarm() {
     threads = IoThreads.create(2, "gamewire-bots");
@@ -71,8 +72,10 @@ public final class BotSwarm implements AutoCloseable {
       long now = System.nanoTime();
       double dt = (now - last) / 1e9;
       last = now;
-      for (TileBot b : bots) {
-        b.step(dt, now);
+      if (!paused) {
+        for (TileBot b : bots) {
+          b.step(dt, now);
+        }
       }
       next += period;
       long wait = next - System.nanoTime();
@@ -82,6 +85,11 @@ public final class BotSwarm implements AutoCloseable {
         next = System.nanoTime();
       }
     }
+  }
+
+  /** Stops or restarts stepping the bots; they stay connected. */
+  public void pause(boolean pause) {
+    paused = pause;
   }
 
   /** Every bot leaves, then the I/O threads stop. */
