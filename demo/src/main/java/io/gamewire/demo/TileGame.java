@@ -12,12 +12,13 @@ import java.util.regex.Pattern;
  * The tile game's rules, server side and without I/O: the server is authoritative and checks every
  * join, move and tile break before it changes the state. Everything here runs on the game thread.
  *
- * <p>State: {@code players} (client id → {@code {name, x, y}}, positions in tiles) and {@code
- * tiles} (tile index → tile kind, only the tiles changed since the world was generated). Events
- * from clients: {@code JOIN(name)}, {@code MOVE(x, y)} (the new position), {@code BREAK(tx, ty)}.
- * Replies: {@code WELCOME(id, width, height, map)} ({@link TileWorld#compress}), {@code
- * JOIN_REFUSED(code, message)}, {@code MOVE_REJECTED(reason, x, y)} (with the position the server
- * holds, for the client to reconcile) and {@code BREAK_REJECTED(reason)}. See {@code docs/DEMO.md}.
+ * <p>State: {@code tick} (the server's tick count), {@code players} (client id → {@code {name, x,
+ * y}}, positions in tiles) and {@code tiles} (tile index → tile kind, only the tiles changed since
+ * the world was generated). Events from clients: {@code JOIN(name)}, {@code MOVE(x, y)} (the new
+ * position), {@code BREAK(tx, ty)}. Replies: {@code WELCOME(id, width, height, map)} ({@link
+ * TileWorld#compress}), {@code JOIN_REFUSED(code, message)}, {@code MOVE_REJECTED(reason, x, y)}
+ * (with the position the server holds, for the client to reconcile) and {@code
+ * BREAK_REJECTED(reason)}. See {@code docs/DEMO.md}.
  */
 public final class TileGame {
   /** Fastest a player may move, in tiles per second. */
@@ -95,12 +96,15 @@ public final class TileGame {
     return rejectedBreaks.get();
   }
 
-  /** The time step: counts the tick and refills each player's movement budget. */
+  /**
+   * The time step: counts the tick (into the state's {@code tick}, so clients can show the tick
+   * rate) and refills each player's movement budget.
+   */
   public Map<?, ?> timeStep(Map<Object, Object> state, double dt) {
-    ticks.incrementAndGet();
+    long tick = ticks.incrementAndGet();
     double cap = MAX_SPEED * MAX_BURST_SECONDS;
     budget.replaceAll((id, b) -> Math.min(cap, b + MAX_SPEED * dt));
-    return Map.of();
+    return Map.of("tick", tick);
   }
 
   /** {@code JOIN(name)}: a unique valid name on a server with room, then a spawn on free ground. */
