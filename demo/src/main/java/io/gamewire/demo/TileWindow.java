@@ -9,6 +9,7 @@ import java.awt.event.KeyAdapter;
 import java.awt.event.KeyEvent;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
+import java.awt.image.BufferedImage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -115,6 +116,30 @@ public final class TileWindow extends JPanel {
             frame[0].dispose();
           }
         });
+  }
+
+  /**
+   * The window's picture as it would be painted now, without a window (works headless): for
+   * screenshots and tests.
+   */
+  public static BufferedImage snapshot(TileClient player) {
+    TileWindow panel = new TileWindow(player);
+    Dimension size = panel.getPreferredSize();
+    panel.setSize(size);
+    BufferedImage image = new BufferedImage(size.width, size.height, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    try {
+      panel.figures.sample(System.nanoTime());
+      panel.paintComponent(g);
+    } finally {
+      g.dispose();
+    }
+    return image;
+  }
+
+  /** The pixel at the centre of a position in tiles. */
+  public static int[] pixel(double[] position) {
+    return new int[] {(int) (position[0] * TILE), HUD + (int) (position[1] * TILE)};
   }
 
   private void frame() {
