@@ -157,11 +157,35 @@ public final class TileGame {
     return cut.replaceAll("\\p{Cntrl}", "?");
   }
 
+  /** Ground tiles a spawn must reach, so that nobody starts walled in. */
+  static final int SPAWN_AREA = 40;
+
+  /** Walkable tiles reachable from (x, y) by side steps, counted up to {@link #SPAWN_AREA}. */
+  int openArea(Map<Object, Object> state, int x, int y) {
+    java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>();
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    todo.add(world.index(x, y));
+    seen.add(world.index(x, y));
+    while (!todo.isEmpty() && seen.size() < SPAWN_AREA) {
+      int i = todo.poll();
+      int cx = i % world.width();
+      int cy = i / world.width();
+      int[][] next = {{cx + 1, cy}, {cx - 1, cy}, {cx, cy + 1}, {cx, cy - 1}};
+      for (int[] n : next) {
+        if (TileWorld.walkable(tile(world, state, n[0], n[1]))
+            && seen.add(world.index(n[0], n[1]))) {
+          todo.add(world.index(n[0], n[1]));
+        }
+      }
+    }
+    return seen.size();
+  }
+
   private double[] spawn(Map<Object, Object> state) {
     for (int attempt = 0; attempt < 10_000; attempt++) {
       int x = random.nextInt(world.width());
       int y = random.nextInt(world.height());
-      if (TileWorld.walkable(tile(world, state, x, y))) {
+      if (TileWorld.walkable(tile(world, state, x, y)) && openArea(state, x, y) >= SPAWN_AREA) {
         return new double[] {x + 0.5, y + 0.5};
       }
     }

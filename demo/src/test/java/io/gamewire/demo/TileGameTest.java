@@ -92,6 +92,29 @@ class TileGameTest {
   }
 
   @Test
+  void nobodySpawnsWalledIn() {
+    for (int client = 1; client <= 3; client++) {
+      event(client, "JOIN", "p" + client);
+      double[] p = pos(client);
+      assertThat(game.openArea(state, (int) p[0], (int) p[1])).isEqualTo(TileGame.SPAWN_AREA);
+    }
+    // Ground walled in on four sides (walls set through the state's tile changes) is no spawn.
+    int[] open = openPair();
+    int x = open[0];
+    int y = open[1];
+    long wall = TileWorld.WALL;
+    apply(
+        Map.of(
+            "tiles",
+            Map.of(
+                (long) world.index(x + 1, y), wall,
+                (long) world.index(x - 1, y), wall,
+                (long) world.index(x, y + 1), wall,
+                (long) world.index(x, y - 1), wall)));
+    assertThat(game.openArea(state, x, y)).isEqualTo(1);
+  }
+
+  @Test
   void namesMustBeValidAndUnique() {
     event(1, "JOIN", "alice");
     for (String bad : List.of("", "a b", "x".repeat(17), "über", "semi;colon")) {
