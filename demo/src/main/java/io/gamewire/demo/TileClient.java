@@ -83,8 +83,8 @@ public final class TileClient implements AutoCloseable {
       b.ioThreads(threads);
     }
     GameClient client = b.build();
-    client.connect();
     try {
+      client.connect();
       client.dispatch("JOIN", name);
       GameEvent e = welcome.get(10, TimeUnit.SECONDS);
       TileWorld world;
