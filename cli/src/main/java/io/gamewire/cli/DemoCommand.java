@@ -1,42 +1,69 @@
 package io.gamewire.cli;
 
-import io.gamewire.cli.examples.ChatClientCommand;
-import io.gamewire.cli.examples.ChatServerCommand;
-import io.gamewire.cli.examples.EchoClientCommand;
-import io.gamewire.cli.examples.EchoServerCommand;
-import io.gamewire.cli.examples.ExampleServerCommand;
+import io.gamewire.demo.BotSwarm;
+import io.gamewire.demo.LinkFigures;
+import io.gamewire.demo.TileBot;
+import io.gamewire.demo.TileClient;
+import io.gamewire.demo.TileGame;
+import io.gamewire.demo.TileServer;
+import io.gamewire.demo.TileWindow;
+import io.gamewire.protocol.realtime.ConnectionStats;
 import io.gamewire.transport.Addresses;
-import io.gamewire.transport.PacketClient;
+import io.gamewire.transport.GameServer;
+import io.gamewire.transport.RealtimeServer;
+import java.awt.GraphicsEnvironment;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Predicate;
-import picocli.CommandLine;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code gamewire demo}: until the sample game exists, the echo and chat examples run end to end on
- * loopback in this process, each server and client a real command with its own typed input, and
- * every line they print is shown tagged with who printed it. Each step waits at most {@link
- * #STEP_TIMEOUT}; a step that fails makes the demo fail with exit code 1.
+ * {@code gamewire demo}: the tile game in one process: an authoritative server and bots joining by
+ * address. With a display a window opens with you as a player; without one (or with {@code
+ * --headless}) a status line per second and a summary, then exit 0 if every bot stayed connected.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description =
-        "Runs the echo and chat examples on loopback in one process and shows what happens.")
+        "Runs the tile game: a server and bots in one process, with a window client if there is"
+            + " a display, else a status line per second.")
 public final class DemoCommand implements Callable<Integer> {
-  static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1:0",
+      description = "Where the game server listens (default ${DEFAULT-VALUE}: any free port).")
+  String bind;
+
+  @Option(
+      names = "--bots",
+      defaultValue = "8",
+      description = "Bots that join (default ${DEFAULT-VALUE}).")
+  int bots;
+
+  @Option(
+      names = "--seconds",
+      defaultValue = "15",
+      description =
+          "How long the headless demo runs (default ${DEFAULT-VALUE}); with a window, until it is"
+              + " closed.")
+  double seconds;
+
+  @Option(names = "--headless", description = "No window even if there is a display.")
+  boolean headless;
+
+  @Option(names = "--name", defaultValue = "you", description = "Your name in the window.")
+  String name;
+
+  @Option(names = "--seed", description = "The world's seed (default: the time).")
+  Long seed;
 
   private final Terminal terminal;
 
@@ -44,136 +71,184 @@ public final class DemoCommand implements Callable<Integer> {
     this.terminal = terminal;
   }
 
+  /**
+   * The seam for protocols that share the game socket: the connector registration and LAN discovery
+   * of issue 6 are added here, by {@link GameServer.Builder#sideProtocol}, when the connector
+   * module lands.
+   */
+  static GameServer.Builder sideProtocols(GameServer.Builder server) {
+    return server;
+  }
+
   @Override
   public Integer call() throws Exception {
-    long start = System.nanoTime();
-    PrintWriter out = terminal.out();
-    out.println("gamewire demo: the echo and chat examples on loopback, in one process");
-    ExecutorService threads =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "gamewire-demo");
-              t.setDaemon(true);
-              return t;
-            });
-    try {
-      echo(threads);
-      chat(threads);
-    } finally {
-      threads.shutdownNow();
+    if (bots < 0 || bots > 200) {
+      throw new CommandFailure("--bots must be in 0..200, was " + bots);
     }
+    if (!(seconds > 0)) {
+      throw new CommandFailure("--seconds must be positive, was " + seconds);
+    }
+    PrintWriter out = terminal.out();
+    long worldSeed = seed != null ? seed : System.currentTimeMillis();
+    boolean window = !headless && !GraphicsEnvironment.isHeadless();
+    int maxPlayers = Math.max(TileGame.DEFAULT_MAX_PLAYERS, bots + (window ? 1 : 0));
+    long start = System.nanoTime();
+    try (TileServer server = startServer(bind, worldSeed, maxPlayers, DemoCommand::sideProtocols)) {
+      InetSocketAddress address = server.localAddress();
+      out.printf(
+          Locale.ROOT,
+          "tile game server listening on %s (world %d×%d, seed %d, at most %d players)%n",
+          Addresses.format(address),
+          server.game().world().width(),
+          server.game().world().height(),
+          worldSeed,
+          maxPlayers);
+      try (BotSwarm swarm = joinBots(address, bots, worldSeed)) {
+        out.printf(Locale.ROOT, "%d bots joined (wander, chase, break)%n", bots);
+        if (window) {
+          try (TileClient me = join(address, name)) {
+            out.println("you joined as " + name + "; arrows walk, space breaks a crate");
+            TileWindow.play(me, 0);
+          }
+        } else {
+          headless(server, swarm, out);
+        }
+        return summary(server, swarm, start, out);
+      }
+    }
+  }
+
+  /** Starts the tile game server or fails with one line (a port in use, a bad address). */
+  static TileServer startServer(
+      String bind,
+      long seed,
+      int maxPlayers,
+      java.util.function.UnaryOperator<GameServer.Builder> extras) {
+    String at = Addresses.format(Addresses.parse(bind, RealtimeServer.DEFAULT_PORT));
+    try {
+      return TileServer.start(at, seed, maxPlayers, extras);
+    } catch (UncheckedIOException e) {
+      // The epoll transport reports a taken port as a NativeIoException, not a BindException.
+      String why = String.valueOf(e.getCause().getMessage());
+      if (why.contains("already in use")) {
+        throw new CommandFailure(
+            "cannot listen on " + at + ": the port is in use; choose another with --bind");
+      }
+      throw new CommandFailure(why);
+    }
+  }
+
+  static TileClient join(InetSocketAddress address, String name) {
+    try {
+      return TileClient.join(address, name, null);
+    } catch (IOException e) {
+      throw new CommandFailure("cannot join as " + name + ": " + e.getMessage());
+    }
+  }
+
+  private static BotSwarm joinBots(InetSocketAddress address, int count, long seed) {
+    try {
+      return BotSwarm.join(address, count, "bot", seed);
+    } catch (IOException e) {
+      throw new CommandFailure("a bot could not join: " + e.getMessage());
+    }
+  }
+
+  private void headless(TileServer server, BotSwarm swarm, PrintWriter out) {
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    long next = start + 1_000_000_000L;
+    long[] last = bytes(swarm);
+    long lastNanos = start;
+    while (true) {
+      long wait = Math.min(next, end) - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+        if (Thread.interrupted()) {
+          throw new CommandFailure("interrupted");
+        }
+        continue;
+      }
+      long now = System.nanoTime();
+      long[] b = bytes(swarm);
+      double dt = (now - lastNanos) / 1e9;
+      int clients = Math.max(1, swarm.bots().size());
+      out.printf(
+          Locale.ROOT,
+          "%4.0fs  players %d  tick %d  ping %.1f ms  per client in %s/s out %s/s%n",
+          (now - start) / 1e9,
+          server.players(),
+          server.game().ticks(),
+          averagePing(swarm),
+          LinkFigures.bytes((b[0] - last[0]) / dt / clients),
+          LinkFigures.bytes((b[1] - last[1]) / dt / clients));
+      last = b;
+      lastNanos = now;
+      if (now - end >= 0) {
+        return;
+      }
+      next += 1_000_000_000L;
+    }
+  }
+
+  private static long[] bytes(BotSwarm swarm) {
+    long in = 0;
+    long out = 0;
+    for (TileBot b : swarm.bots()) {
+      ConnectionStats s = b.player().client().stats();
+      if (s != null) {
+        in += s.bytesIn();
+        out += s.bytesOut();
+      }
+    }
+    return new long[] {in, out};
+  }
+
+  private static double averagePing(BotSwarm swarm) {
+    double sum = 0;
+    int n = 0;
+    for (TileBot b : swarm.bots()) {
+      double ping = b.player().client().latencyMillis();
+      if (ping >= 0) {
+        sum += ping;
+        n++;
+      }
+    }
+    return n == 0 ? 0 : sum / n;
+  }
+
+  private int summary(TileServer server, BotSwarm swarm, long start, PrintWriter out) {
+    List<TileBot> all = swarm.bots();
+    int connected = swarm.connected();
+    Map<Object, Object> state = server.server().state();
+    long[] b = bytes(swarm);
+    int clients = Math.max(1, all.size());
+    String bots =
+        connected == bots()
+            ? "all " + connected + " bots connected"
+            : connected + " of " + bots() + " bots connected";
     out.printf(
         Locale.ROOT,
-        "demo finished in %.1f s: echo and chat ran end to end%n",
-        (System.nanoTime() - start) / 1e9);
+        "demo finished after %.1f s: %s, %d players, %d ticks, %d tiles broken, %d moves and %d"
+            + " breaks rejected by the server, ping %.1f ms, %s in and %s out per client%n",
+        (System.nanoTime() - start) / 1e9,
+        bots,
+        server.players(),
+        server.game().ticks(),
+        ((Map<?, ?>) state.get("tiles")).size(),
+        server.game().rejectedMoves(),
+        server.game().rejectedBreaks(),
+        averagePing(swarm),
+        LinkFigures.bytes((double) b[0] / clients),
+        LinkFigures.bytes((double) b[1] / clients));
+    if (connected != bots()) {
+      throw new CommandFailure(
+          "demo: " + (bots() - connected) + " bots lost their connection to the server");
+    }
     return Main.EXIT_OK;
   }
 
-  private void echo(ExecutorService threads) throws Exception {
-    Participant server = participant("echo-srv", LineFeed.of());
-    EchoServerCommand serverCommand = new EchoServerCommand(server.terminal);
-    Future<Integer> serverExit = threads.submit(() -> server.run(serverCommand, "127.0.0.1:0"));
-    try {
-      String address = Addresses.format(awaitListening(serverCommand, "echo"));
-      ping(address);
-      Participant client = participant("echo-1", LineFeed.of("hello, gamewire", "ping"));
-      expectOk(client.run(new EchoClientCommand(client.terminal), address), "echo-client");
-      Participant stopper = participant("echo-2", LineFeed.of("stop"));
-      expectOk(stopper.run(new EchoClientCommand(stopper.terminal), address), "echo-client");
-      expectOk(awaitExit(serverExit, "the echo server to stop"), "echo-server");
-    } finally {
-      serverCommand.stop("the demo failed");
-    }
-  }
-
-  private void chat(ExecutorService threads) throws Exception {
-    Participant server = participant("chat-srv", LineFeed.of());
-    ChatServerCommand serverCommand = new ChatServerCommand(server.terminal);
-    Future<Integer> serverExit = threads.submit(() -> server.run(serverCommand, "127.0.0.1:0"));
-    LineFeed aliceTypes = new LineFeed();
-    LineFeed bobTypes = new LineFeed();
-    try {
-      String address = Addresses.format(awaitListening(serverCommand, "chat"));
-      Participant alice = participant("alice", aliceTypes);
-      Future<Integer> aliceExit =
-          threads.submit(
-              () -> alice.run(new ChatClientCommand(alice.terminal), address, "--nick", "alice"));
-      server.await(line -> line.endsWith(" is alice"), "alice to join");
-      Participant bob = participant("bob", bobTypes);
-      Future<Integer> bobExit =
-          threads.submit(
-              () -> bob.run(new ChatClientCommand(bob.terminal), address, "--nick", "bob"));
-      server.await(line -> line.endsWith(" is bob"), "bob to join");
-      ping(address);
-      aliceTypes.send("hi bob!");
-      bob.await(line -> line.equals("[alice] hi bob!"), "bob to hear alice");
-      bobTypes.send("hello alice, see you");
-      alice.await(line -> line.equals("[bob] hello alice, see you"), "alice to hear bob");
-      aliceTypes.end();
-      expectOk(awaitExit(aliceExit, "alice to leave"), "chat-client alice");
-      bobTypes.end();
-      expectOk(awaitExit(bobExit, "bob to leave"), "chat-client bob");
-      serverCommand.stop("the demo is over");
-      expectOk(awaitExit(serverExit, "the chat server to stop"), "chat-server");
-    } finally {
-      aliceTypes.end();
-      bobTypes.end();
-      serverCommand.stop("the demo failed");
-    }
-  }
-
-  private void ping(String address) throws IOException {
-    InetSocketAddress target = Addresses.resolve(address, 0);
-    String text = PingCommand.toText(target, PacketClient.ping(target, STEP_TIMEOUT, null));
-    PrintWriter tagged = new PrintWriter(new TaggedLines("ping", terminal.out()), true);
-    tagged.println(text);
-  }
-
-  private static InetSocketAddress awaitListening(ExampleServerCommand server, String name)
-      throws InterruptedException {
-    try {
-      return server.listening().get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new CommandFailure("demo: the " + name + " server did not start: " + Main.describe(e));
-    } catch (TimeoutException e) {
-      throw new CommandFailure("demo: the " + name + " server did not start in time");
-    }
-  }
-
-  private static int awaitExit(Future<Integer> exit, String what) throws Exception {
-    try {
-      return exit.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new CommandFailure("demo: timed out waiting for " + what);
-    }
-  }
-
-  private static void expectOk(int exit, String who) {
-    if (exit != Main.EXIT_OK) {
-      throw new CommandFailure("demo: " + who + " failed with exit code " + exit);
-    }
-  }
-
-  private Participant participant(String tag, Reader input) {
-    TaggedLines out = new TaggedLines(tag, terminal.out());
-    Terminal t =
-        new Terminal(
-            input,
-            new PrintWriter(out, true),
-            new PrintWriter(new TaggedLines(tag, terminal.err()), true));
-    return new Participant(t, out);
-  }
-
-  /** One command in the demo, with its own input and tagged output. */
-  private record Participant(Terminal terminal, TaggedLines printed) {
-    int run(Object command, String... args) {
-      return Main.configure(new CommandLine(command), terminal).execute(args);
-    }
-
-    void await(Predicate<String> line, String what) throws InterruptedException {
-      if (!printed.await(line, STEP_TIMEOUT)) {
-        throw new CommandFailure("demo: timed out waiting for " + what);
-      }
-    }
+  private int bots() {
+    return bots;
   }
 }

@@ -44,7 +44,9 @@ public final class Main implements Callable<Integer> {
   static List<Object> subcommands(Terminal terminal) {
     return List.of(
         new DemoCommand(terminal),
-        ExampleCommand.commandLine(terminal),
+        new GameServerCommand(terminal),
+        new GameClientCommand(terminal),
+        ExampleCommand.commandLine(terminal).addSubcommand(new ExampleTourCommand(terminal)),
         new PingCommand(terminal),
         new ConnectorCommand(terminal),
         new ServersCommand(terminal),

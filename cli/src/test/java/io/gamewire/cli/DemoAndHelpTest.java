@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 class DemoAndHelpTest {
 
   @Test
-  void demoRunsEchoAndChatEndToEndAndExitsZero() {
-    Cli.Result r = Cli.run("demo");
+  void theExampleTourRunsEchoAndChatEndToEndAndExitsZero() {
+    Cli.Result r = Cli.run("example", "tour");
 
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     assertThat(r.err()).isEmpty();
@@ -23,7 +23,7 @@ class DemoAndHelpTest {
             "[alice] hi bob!",
             "[bob] hello alice, see you",
             "chat server stopped (the demo is over)",
-            "demo finished in");
+            "tour finished in");
     // printed by the client's thread, so its place relative to the server's lines may vary
     assertThat(r.out()).contains("echo-2      | the server closed the connection (command)");
   }
@@ -33,13 +33,16 @@ class DemoAndHelpTest {
     Cli.Result r = Cli.run("--help");
     assertThat(r.exit()).isZero();
     assertThat(r.out())
-        .containsPattern("demo\\s+Runs the echo and chat examples")
+        .containsPattern("demo\\s+Runs the tile game")
+        .containsPattern("game-server\\s+Runs the tile game server")
+        .containsPattern("game-client\\s+Joins a tile game server")
         .containsPattern("example\\s+Runs an example server or client")
         .containsPattern("ping\\s+Pings a Gamewire or peng3dnet server")
         .containsPattern("help\\s+");
 
     Cli.Result examples = Cli.run("example", "--help");
     assertThat(examples.exit()).isZero();
-    assertThat(examples.out()).contains("echo-server", "echo-client", "chat-server", "chat-client");
+    assertThat(examples.out())
+        .contains("tour", "echo-server", "echo-client", "chat-server", "chat-client");
   }
 }

@@ -1,0 +1,114 @@
+package io.gamewire.cli;
+
+import io.gamewire.demo.LinkFigures;
+import io.gamewire.demo.TileBot;
+import io.gamewire.demo.TileClient;
+import io.gamewire.demo.TileWindow;
+import io.gamewire.transport.Addresses;
+import io.gamewire.transport.RealtimeServer;
+import java.awt.GraphicsEnvironment;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code gamewire game-client ADDR --name NAME [--bot]}: joins a tile game server. */
+@Command(
+    name = "game-client",
+    mixinStandardHelpOptions = true,
+    description = "Joins a tile game server in a window, or headless as a bot with --bot.")
+public final class GameClientCommand implements Callable<Integer> {
+  @Parameters(
+      index = "0",
+      paramLabel = "ADDR",
+      description = "The server, host:port (port 7777 if none).")
+  String address;
+
+  @Option(
+      names = "--name",
+      required = true,
+      description = "Your player name (1..16 letters, digits, _ or -).")
+  String name;
+
+  @Option(names = "--bot", description = "Play headless as a bot, printing a line per second.")
+  boolean bot;
+
+  @Option(
+      names = "--mode",
+      defaultValue = "wander",
+      description = "The bot's play: wander, chase or break (default ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
+      names = "--seconds",
+      description = "Leave after this many seconds (default: play until stopped).")
+  double seconds;
+
+  private final Terminal terminal;
+
+  public GameClientCommand(Terminal terminal) {
+    this.terminal = terminal;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (!bot && GraphicsEnvironment.isHeadless()) {
+      throw new CommandFailure("no display for the window client; run with --bot to play headless");
+    }
+    TileBot.Mode botMode;
+    try {
+      botMode = TileBot.Mode.valueOf(mode.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailure("--mode is wander, chase or break, not '" + mode + "'");
+    }
+    InetSocketAddress server = Addresses.resolve(address, RealtimeServer.DEFAULT_PORT);
+    try (TileClient me = DemoCommand.join(server, name)) {
+      terminal
+          .out()
+          .println(name + " joined " + Addresses.format(server) + " as player " + me.id());
+      if (bot) {
+        playBot(new TileBot(me, botMode, System.nanoTime()));
+      } else {
+        TileWindow.play(me, seconds);
+      }
+    }
+    return Main.EXIT_OK;
+  }
+
+  private void playBot(TileBot bot) {
+    TileClient me = bot.player();
+    LinkFigures figures = new LinkFigures(me.client());
+    long period = 1_000_000_000L / 20;
+    long start = System.nanoTime();
+    long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+    long nextLine = start + 1_000_000_000L;
+    long last = start;
+    long next = start;
+    while (System.nanoTime() - end < 0 && me.isConnected()) {
+      long now = System.nanoTime();
+      bot.step((now - last) / 1e9, now);
+      last = now;
+      if (now - nextLine >= 0) {
+        nextLine += 1_000_000_000L;
+        figures.sample(now);
+        terminal.out().println((me.others().size() + 1) + " players | " + figures.line());
+      }
+      next += period;
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      } else {
+        next = System.nanoTime();
+      }
+      if (Thread.interrupted()) {
+        return;
+      }
+    }
+    if (!me.isConnected()) {
+      throw new CommandFailure("the server closed the connection");
+    }
+  }
+}

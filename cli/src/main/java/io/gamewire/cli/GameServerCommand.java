@@ -1,0 +1,81 @@
+package io.gamewire.cli;
+
+import io.gamewire.demo.TileGame;
+import io.gamewire.demo.TileServer;
+import io.gamewire.transport.Addresses;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code gamewire game-server [--bind ADDR]}: the tile game's server on its own. */
+@Command(
+    name = "game-server",
+    mixinStandardHelpOptions = true,
+    description = "Runs the tile game server (the demo's game); stops on Ctrl-C.")
+public final class GameServerCommand implements Callable<Integer> {
+  @Option(
+      names = "--bind",
+      defaultValue = "0.0.0.0:7777",
+      description = "Where to listen (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--max-players",
+      defaultValue = "" + TileGame.DEFAULT_MAX_PLAYERS,
+      description = "Players at most (default ${DEFAULT-VALUE}).")
+  int maxPlayers;
+
+  @Option(names = "--seed", description = "The world's seed (default: the time).")
+  Long seed;
+
+  @Option(
+      names = "--seconds",
+      description = "Stop after this many seconds (default: run until stopped).")
+  double seconds;
+
+  private final Terminal terminal;
+
+  public GameServerCommand(Terminal terminal) {
+    this.terminal = terminal;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (maxPlayers < 1) {
+      throw new CommandFailure("--max-players must be at least 1, was " + maxPlayers);
+    }
+    long worldSeed = seed != null ? seed : System.currentTimeMillis();
+    try (TileServer server =
+        DemoCommand.startServer(bind, worldSeed, maxPlayers, UnaryOperator.identity())) {
+      Thread hook = new Thread(server::close, "gamewire-game-server-exit");
+      Runtime.getRuntime().addShutdownHook(hook);
+      terminal
+          .out()
+          .printf(
+              Locale.ROOT,
+              "tile game server listening on %s (seed %d, at most %d players)%n",
+              Addresses.format(server.localAddress()),
+              worldSeed,
+              maxPlayers);
+      try {
+        server
+            .server()
+            .awaitStop(
+                seconds > 0 ? (long) (seconds * 1000) : Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // asked to stop: close and say so
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+          // the JVM is exiting already
+        }
+      }
+    }
+    terminal.out().println("tile game server stopped");
+    return Main.EXIT_OK;
+  }
+}

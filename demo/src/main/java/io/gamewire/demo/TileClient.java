@@ -1,0 +1,245 @@
+package io.gamewire.demo;
+
+import io.gamewire.protocol.state.GameEvent;
+import io.gamewire.transport.Addresses;
+import io.gamewire.transport.GameClient;
+import io.gamewire.transport.IoThreads;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A player of the tile game: joins by name, holds the map the server sent and predicts its own
+ * movement with the server's rules; a {@code MOVE_REJECTED} from the server puts the player back
+ * where the server has it (reconciliation). Other players are drawn as the state says.
+ *
+ * <p>Threads: {@link #move} and {@link #breakTile} from one thread (a bot's or the window's); the
+ * rest from any thread.
+ */
+public final class TileClient implements AutoCloseable {
+  /** How fast a client walks, in tiles per second: a little under the server's limit. */
+  public static final double SPEED = 4.0;
+
+  /** Longest frame a move covers, so a stalled client does not ask for a jump. */
+  static final double MAX_FRAME_SECONDS = 0.05;
+
+  private final GameClient client;
+  private final long id;
+  private final String name;
+  private final TileWorld world;
+  private final Object lock = new Object();
+  private double[] predicted;
+  private final AtomicLong rejectedMoves = new AtomicLong();
+  private final AtomicLong rejectedBreaks = new AtomicLong();
+
+  private TileClient(GameClient client, long id, String name, TileWorld world) {
+    this.client = client;
+    this.id = id;
+    this.name = name;
+    this.world = world;
+  }
+
+  /**
+   * Connects to {@code server}, joins as {@code name} and waits for the map.
+   *
+   * @param threads shared I/O threads, or null for the client's own
+   * @throws JoinRefusedException when the server refuses the name (taken, invalid, server full)
+   * @throws IOException when the server is unreachable, sends a bad map or does not answer
+   */
+  public static TileClient join(InetSocketAddress server, String name, IoThreads threads)
+      throws IOException {
+    CompletableFuture<GameEvent> welcome = new CompletableFuture<>();
+    TileClient[] self = new TileClient[1];
+    GameClient.Builder b =
+        GameClient.builder(server)
+            .on("WELCOME", welcome::complete)
+            .on(
+                "JOIN_REFUSED",
+                e ->
+                    welcome.completeExceptionally(
+                        new JoinRefusedException(
+                            String.valueOf(e.arg(0)), String.valueOf(e.arg(1)))))
+            .on(
+                "MOVE_REJECTED",
+                e -> {
+                  if (self[0] != null) {
+                    self[0].reconcile(e);
+                  }
+                })
+            .on(
+                "BREAK_REJECTED",
+                e -> {
+                  if (self[0] != null) {
+                    self[0].rejectedBreaks.incrementAndGet();
+                  }
+                });
+    if (threads != null) {
+      b.ioThreads(threads);
+    }
+    GameClient client = b.build();
+    try {
+      client.connect();
+      client.dispatch("JOIN", name);
+      GameEvent e = welcome.get(10, TimeUnit.SECONDS);
+      TileWorld world;
+      if (!(e.arg(0) instanceof Long id)
+          || !(e.arg(1) instanceof Long w)
+          || !(e.arg(2) instanceof Long h)
+          || !(e.arg(3) instanceof byte[] blob)
+          || w > TileWorld.MAX_SIDE
+          || h > TileWorld.MAX_SIDE) {
+        throw new IOException("the server sent a malformed WELCOME");
+      }
+      try {
+        world = TileWorld.inflate(w.intValue(), h.intValue(), blob);
+      } catch (IllegalArgumentException bad) {
+        throw new IOException("the server sent a bad map: " + bad.getMessage());
+      }
+      TileClient c = new TileClient(client, id, name, world);
+      self[0] = c;
+      return c;
+    } catch (ExecutionException ex) {
+      client.close();
+      throw ex.getCause() instanceof IOException io ? io : new IOException(ex.getCause());
+    } catch (TimeoutException ex) {
+      client.close();
+      throw new IOException(
+          "joined " + Addresses.format(server) + " but got no answer to JOIN within 10 s");
+    } catch (InterruptedException ex) {
+      client.close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while joining");
+    } catch (IOException | RuntimeException ex) {
+      client.close();
+      throw ex;
+    }
+  }
+
+  private void reconcile(GameEvent e) {
+    rejectedMoves.incrementAndGet();
+    if (e.arg(1) instanceof Double x && e.arg(2) instanceof Double y) {
+      synchronized (lock) {
+        predicted = new double[] {x, y};
+      }
+    }
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The map as generated (see {@link #tile} for the tiles now). */
+  public TileWorld world() {
+    return world;
+  }
+
+  public GameClient client() {
+    return client;
+  }
+
+  /** The newest state from the server. */
+  public Map<Object, Object> state() {
+    return client.state();
+  }
+
+  /** The tile at (x, y) now. */
+  public int tile(int x, int y) {
+    return TileGame.tile(world, client.state(), x, y);
+  }
+
+  /** Where this player is: predicted, or as the server says before the first move. */
+  public double[] position() {
+    synchronized (lock) {
+      if (predicted == null) {
+        double[] p = TileGame.position(TileGame.players(client.state()).get(id));
+        if (p == null) {
+          return null;
+        }
+        predicted = p;
+      }
+      return predicted.clone();
+    }
+  }
+
+  /** The other players' positions, by id, as the state says. */
+  public Map<Long, double[]> others() {
+    Map<Long, double[]> out = new HashMap<>();
+    for (Map.Entry<Object, Object> e : TileGame.players(client.state()).entrySet()) {
+      double[] p = TileGame.position(e.getValue());
+      if (p != null && !e.getKey().equals(id)) {
+        out.put((Long) e.getKey(), p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Walks in direction (dx, dy) for {@code dt} seconds at {@link #SPEED}, sliding along a blocked
+   * axis; predicts the result and sends it. Returns false when nothing moved (blocked, or not in
+   * play yet).
+   */
+  public boolean move(double dx, double dy, double dt) {
+    double len = Math.hypot(dx, dy);
+    double[] from = position();
+    if (from == null || len == 0) {
+      return false;
+    }
+    double step = SPEED * Math.min(dt, MAX_FRAME_SECONDS) / len;
+    double[][] tries = {
+      {from[0] + dx * step, from[1] + dy * step},
+      {from[0] + dx * step, from[1]},
+      {from[0], from[1] + dy * step}
+    };
+    Map<Object, Object> state = client.state();
+    for (double[] to : tries) {
+      if ((to[0] != from[0] || to[1] != from[1])
+          && TileGame.pathClear(world, state, from[0], from[1], to[0], to[1])) {
+        synchronized (lock) {
+          predicted = to;
+        }
+        client.dispatch("MOVE", to[0], to[1]);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Asks to break the tile (tx, ty); false if it is not breakable or not within reach here. */
+  public boolean breakTile(int tx, int ty) {
+    double[] p = position();
+    if (p == null
+        || !TileWorld.breakable(tile(tx, ty))
+        || Math.hypot(tx + 0.5 - p[0], ty + 0.5 - p[1]) > TileGame.REACH) {
+      return false;
+    }
+    return client.dispatch("BREAK", (long) tx, (long) ty);
+  }
+
+  public long rejectedMoves() {
+    return rejectedMoves.get();
+  }
+
+  public long rejectedBreaks() {
+    return rejectedBreaks.get();
+  }
+
+  public boolean isConnected() {
+    return client.isConnected();
+  }
+
+  /** Leaves the server cleanly. */
+  @Override
+  public void close() {
+    client.disconnect(false);
+  }
+}

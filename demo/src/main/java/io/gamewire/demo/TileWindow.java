@@ -1,0 +1,202 @@
+package io.gamewire.demo;
+
+import java.awt.Color;
+import java.awt.Dimension;
+import java.awt.Graphics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.event.KeyAdapter;
+import java.awt.event.KeyEvent;
+import java.awt.event.WindowAdapter;
+import java.awt.event.WindowEvent;
+import java.awt.image.BufferedImage;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.swing.JFrame;
+import javax.swing.JPanel;
+import javax.swing.SwingUtilities;
+import javax.swing.Timer;
+
+/**
+ * The tile game's window: arrow keys walk, space breaks the crate in front. Yellow is you, blue the
+ * others (smoothed towards each update); the HUD shows the link figures and players online.
+ */
+public final class TileWindow extends JPanel {
+  private static final long serialVersionUID = 1L;
+  static final int TILE = 12;
+  static final int HUD = 36;
+  static final Color[] COLORS = {
+    new Color(0x3b7d3b), new Color(0x6b6b6b), new Color(0x2f5fb3), new Color(0x9a6a2f)
+  };
+  public static final Color YOU = Color.YELLOW;
+
+  private final transient TileClient player;
+  private final transient LinkFigures figures;
+  private final boolean[] keys = new boolean[4]; // left, right, up, down
+  private final Map<Long, double[]> shown = new HashMap<>();
+  private double faceX = 1;
+  private double faceY;
+  private long lastFrame = System.nanoTime();
+  private long lastSample;
+
+  private TileWindow(TileClient player) {
+    this.player = player;
+    this.figures = new LinkFigures(player.client());
+    TileWorld w = player.world();
+    setPreferredSize(new Dimension(w.width() * TILE, w.height() * TILE + HUD));
+    setBackground(Color.BLACK);
+    setFocusable(true);
+    addKeyListener(
+        new KeyAdapter() {
+          @Override
+          public void keyPressed(KeyEvent e) {
+            key(e.getKeyCode(), true);
+          }
+
+          @Override
+          public void keyReleased(KeyEvent e) {
+            key(e.getKeyCode(), false);
+          }
+        });
+  }
+
+  private void key(int code, boolean down) {
+    switch (code) {
+      case KeyEvent.VK_LEFT -> keys[0] = down;
+      case KeyEvent.VK_RIGHT -> keys[1] = down;
+      case KeyEvent.VK_UP -> keys[2] = down;
+      case KeyEvent.VK_DOWN -> keys[3] = down;
+      case KeyEvent.VK_SPACE -> {
+        double[] p = player.position();
+        if (down && p != null) {
+          player.breakTile((int) Math.floor(p[0] + faceX), (int) Math.floor(p[1] + faceY));
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /**
+   * Opens the window and returns when it is closed or {@code seconds} (if positive) pass; the
+   * caller then leaves the server.
+   */
+  public static void play(TileClient player, double seconds) throws InterruptedException {
+    CountDownLatch closed = new CountDownLatch(1);
+    JFrame[] frame = new JFrame[1];
+    SwingUtilities.invokeLater(
+        () -> {
+          TileWindow panel = new TileWindow(player);
+          JFrame f = new JFrame("Gamewire tile game: " + player.name());
+          f.setDefaultCloseOperation(JFrame.DISPOSE_ON_CLOSE);
+          f.addWindowListener(
+              new WindowAdapter() {
+                @Override
+                public void windowClosed(WindowEvent e) {
+                  closed.countDown();
+                }
+              });
+          f.add(panel);
+          f.pack();
+          f.setResizable(false);
+          f.setVisible(true);
+          panel.requestFocusInWindow();
+          new Timer(1000 / BotSwarm.STEPS_PER_SECOND, e -> panel.frame()).start();
+          frame[0] = f;
+        });
+    if (seconds > 0) {
+      closed.await((long) (seconds * 1000), TimeUnit.MILLISECONDS);
+    } else {
+      closed.await();
+    }
+    SwingUtilities.invokeLater(
+        () -> {
+          if (frame[0] != null) {
+            frame[0].dispose();
+          }
+        });
+  }
+
+  /**
+   * The window's picture as it would be painted now, without a window (works headless): for
+   * screenshots and tests.
+   */
+  public static BufferedImage snapshot(TileClient player) {
+    TileWindow panel = new TileWindow(player);
+    Dimension size = panel.getPreferredSize();
+    panel.setSize(size);
+    BufferedImage image = new BufferedImage(size.width, size.height, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    try {
+      panel.figures.sample(System.nanoTime());
+      panel.paintComponent(g);
+    } finally {
+      g.dispose();
+    }
+    return image;
+  }
+
+  /** The pixel at the centre of a position in tiles. */
+  public static int[] pixel(double[] position) {
+    return new int[] {(int) (position[0] * TILE), HUD + (int) (position[1] * TILE)};
+  }
+
+  private void frame() {
+    long now = System.nanoTime();
+    double dt = (now - lastFrame) / 1e9;
+    lastFrame = now;
+    double dx = (keys[1] ? 1 : 0) - (keys[0] ? 1 : 0);
+    double dy = (keys[3] ? 1 : 0) - (keys[2] ? 1 : 0);
+    if (dx != 0 || dy != 0) {
+      faceX = dx;
+      faceY = dy;
+      player.move(dx, dy, dt);
+    }
+    if (now - lastSample > 250_000_000L) {
+      lastSample = now;
+      figures.sample(now);
+    }
+    repaint();
+  }
+
+  @Override
+  protected void paintComponent(Graphics g) {
+    super.paintComponent(g);
+    Graphics2D g2 = (Graphics2D) g;
+    TileWorld w = player.world();
+    for (int y = 0; y < w.height(); y++) {
+      for (int x = 0; x < w.width(); x++) {
+        g2.setColor(COLORS[player.tile(x, y)]);
+        g2.fillRect(x * TILE, HUD + y * TILE, TILE, TILE);
+      }
+    }
+    g2.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    Map<Long, double[]> others = player.others();
+    shown.keySet().retainAll(others.keySet());
+    g2.setColor(new Color(0x8fc7ff));
+    for (Map.Entry<Long, double[]> e : others.entrySet()) {
+      double[] to = e.getValue();
+      double[] p = shown.computeIfAbsent(e.getKey(), k -> to.clone());
+      p[0] += (to[0] - p[0]) * 0.5; // ease towards the newest update between updates
+      p[1] += (to[1] - p[1]) * 0.5;
+      dot(g2, p);
+    }
+    double[] me = player.position();
+    if (me != null) {
+      g2.setColor(YOU);
+      dot(g2, me);
+    }
+    g2.setColor(Color.WHITE);
+    g2.drawString(figures.line(), 6, 14);
+    g2.drawString(
+        (others.size() + 1) + " players online | arrows walk, space breaks the crate in front",
+        6,
+        30);
+  }
+
+  private static void dot(Graphics2D g2, double[] p) {
+    int r = TILE / 2;
+    g2.fillOval((int) (p[0] * TILE) - r, HUD + (int) (p[1] * TILE) - r, 2 * r, 2 * r);
+  }
+}
