@@ -1,5 +1,8 @@
 package io.gamewire.cli;
 
+import io.gamewire.connector.Connector;
+import io.gamewire.connector.ConnectorClient;
+import io.gamewire.connector.ConnectorRegistration;
 import io.gamewire.demo.BotSwarm;
 import io.gamewire.demo.LinkFigures;
 import io.gamewire.demo.TileBot;
@@ -9,6 +12,7 @@ import io.gamewire.demo.TileServer;
 import io.gamewire.demo.TileWindow;
 import io.gamewire.protocol.realtime.ConnectionStats;
 import io.gamewire.transport.Addresses;
+import io.gamewire.transport.GameClient;
 import io.gamewire.transport.GameServer;
 import io.gamewire.transport.RealtimeServer;
 import java.awt.GraphicsEnvironment;
@@ -71,14 +75,8 @@ public final class DemoCommand implements Callable<Integer> {
     this.terminal = terminal;
   }
 
-  /**
-   * The seam for protocols that share the game socket: the connector registration and LAN discovery
-   * of issue 6 are added here, by {@link GameServer.Builder#sideProtocol}, when the connector
-   * module lands.
-   */
-  static GameServer.Builder sideProtocols(GameServer.Builder server) {
-    return server;
-  }
+  /** The name the demo's server registers under with its embedded connector. */
+  static final String SERVER_NAME = "gamewire-demo";
 
   @Override
   public Integer call() throws Exception {
@@ -93,29 +91,80 @@ public final class DemoCommand implements Callable<Integer> {
     boolean window = !headless && !GraphicsEnvironment.isHeadless();
     int maxPlayers = Math.max(TileGame.DEFAULT_MAX_PLAYERS, bots + (window ? 1 : 0));
     long start = System.nanoTime();
-    try (TileServer server = startServer(bind, worldSeed, maxPlayers, DemoCommand::sideProtocols)) {
-      InetSocketAddress address = server.localAddress();
-      out.printf(
-          Locale.ROOT,
-          "tile game server listening on %s (world %d×%d, seed %d, at most %d players)%n",
-          Addresses.format(address),
-          server.game().world().width(),
-          server.game().world().height(),
-          worldSeed,
-          maxPlayers);
-      try (BotSwarm swarm = joinBots(address, bots, worldSeed)) {
-        out.printf(Locale.ROOT, "%d bots joined (wander, chase, break)%n", bots);
-        if (window) {
-          try (TileClient me = join(address, name)) {
-            out.println("you joined as " + name + "; arrows walk, space breaks a crate");
-            TileWindow.play(me, 0);
+    try (Connector connector = startConnector()) {
+      InetSocketAddress via = connector.localAddress();
+      ConnectorRegistration registration = ConnectorRegistration.builder(SERVER_NAME, via).build();
+      try (TileServer server =
+          startServer(bind, worldSeed, maxPlayers, b -> b.sideProtocol(registration))) {
+        InetSocketAddress address = server.localAddress();
+        out.printf(
+            Locale.ROOT,
+            "tile game server listening on %s (world %d×%d, seed %d, at most %d players)%n",
+            Addresses.format(address),
+            server.game().world().width(),
+            server.game().world().height(),
+            worldSeed,
+            maxPlayers);
+        awaitRegistration(registration, via);
+        out.printf(
+            Locale.ROOT,
+            "registered as '%s' with the connector on %s%n",
+            SERVER_NAME,
+            Addresses.format(via));
+        TileClient.Dialer byName = byName(via);
+        try (BotSwarm swarm = joinBots(byName, bots, worldSeed)) {
+          out.printf(Locale.ROOT, "%d bots joined by name (wander, chase, break)%n", bots);
+          if (window) {
+            try (TileClient me = join(byName, name)) {
+              out.println("you joined as " + name + "; arrows walk, space breaks a crate");
+              TileWindow.play(me, 0);
+            }
+          } else {
+            headless(server, swarm, out);
           }
-        } else {
-          headless(server, swarm, out);
+          return summary(server, swarm, start, out);
         }
-        return summary(server, swarm, start, out);
       }
     }
+  }
+
+  /** The demo's own connector, on an ephemeral loopback port. */
+  private static Connector startConnector() {
+    try {
+      return Connector.builder().bind("127.0.0.1:0").build().start();
+    } catch (RuntimeException e) {
+      throw new CommandFailure("cannot start the demo's connector: " + e.getMessage());
+    }
+  }
+
+  private static void awaitRegistration(ConnectorRegistration registration, InetSocketAddress via) {
+    try {
+      registration.registered().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new CommandFailure(
+          "the server could not register with the connector on "
+              + Addresses.format(via)
+              + ": "
+              + e);
+    }
+  }
+
+  /** Joins the server registered as {@link #SERVER_NAME}, as lan-caster clients do. */
+  static TileClient.Dialer byName(InetSocketAddress connector) {
+    ConnectorClient client = ConnectorClient.builder(connector).build();
+    return new TileClient.Dialer() {
+      @Override
+      public GameClient dial(
+          java.util.function.Function<InetSocketAddress, GameClient.Builder> builders)
+          throws IOException {
+        return client.connectGame(SERVER_NAME, builders);
+      }
+
+      @Override
+      public String describe() {
+        return "'" + SERVER_NAME + "'";
+      }
+    };
   }
 
   /** Starts the tile game server or fails with one line (a port in use, a bad address). */
@@ -138,17 +187,17 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  static TileClient join(InetSocketAddress address, String name) {
+  static TileClient join(TileClient.Dialer dialer, String name) {
     try {
-      return TileClient.join(address, name, null);
+      return TileClient.join(dialer, name, null);
     } catch (IOException e) {
       throw new CommandFailure("cannot join as " + name + ": " + e.getMessage());
     }
   }
 
-  private static BotSwarm joinBots(InetSocketAddress address, int count, long seed) {
+  private static BotSwarm joinBots(TileClient.Dialer dialer, int count, long seed) {
     try {
-      return BotSwarm.join(address, count, "bot", seed);
+      return BotSwarm.join(dialer, count, "bot", seed);
     } catch (IOException e) {
       throw new CommandFailure("a bot could not join: " + e.getMessage());
     }

@@ -65,7 +65,7 @@ public final class GameClientCommand implements Callable<Integer> {
       throw new CommandFailure("--mode is wander, chase or break, not '" + mode + "'");
     }
     InetSocketAddress server = Addresses.resolve(address, RealtimeServer.DEFAULT_PORT);
-    try (TileClient me = DemoCommand.join(server, name)) {
+    try (TileClient me = DemoCommand.join(TileClient.direct(server), name)) {
       terminal
           .out()
           .println(name + " joined " + Addresses.format(server) + " as player " + me.id());

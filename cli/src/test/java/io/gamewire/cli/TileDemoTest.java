@@ -35,7 +35,10 @@ class TileDemoTest {
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     assertThat(r.err()).isEmpty();
     assertThat(r.out())
-        .contains("tile game server listening on 127.0.0.1:", "8 bots joined")
+        .contains(
+            "tile game server listening on 127.0.0.1:",
+            "registered as 'gamewire-demo' with the connector on 127.0.0.1:",
+            "8 bots joined by name")
         .containsPattern("demo finished after \\d+\\.\\d s: all 8 bots connected, 8 players, ");
     Matcher status =
         Pattern.compile(

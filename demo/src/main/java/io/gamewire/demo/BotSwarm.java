@@ -34,11 +34,17 @@ public final class BotSwarm implements AutoCloseable {
    */
   public static BotSwarm join(InetSocketAddress server, int count, String prefix, long seed)
       throws IOException {
+    return join(TileClient.direct(server), count, prefix, seed);
+  }
+
+  /** {@link #join(InetSocketAddress, int, String, long)} through a dialer (by name, say). */
+  public static BotSwarm join(TileClient.Dialer dialer, int count, String prefix, long seed)
+      throws IOException {
     BotSwarm swarm = new BotSwarm();
     try {
       TileBot.Mode[] modes = TileBot.Mode.values();
       for (int i = 0; i < count; i++) {
-        TileClient c = TileClient.join(server, prefix + i, swarm.threads);
+        TileClient c = TileClient.join(dialer, prefix + i, swarm.threads);
         swarm.bots.add(new TileBot(c, modes[i % modes.length], seed + i));
       }
     } catch (IOException | RuntimeException e) {

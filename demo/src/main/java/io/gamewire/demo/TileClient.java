@@ -54,37 +54,90 @@ public final class TileClient implements AutoCloseable {
    */
   public static TileClient join(InetSocketAddress server, String name, IoThreads threads)
       throws IOException {
+    return join(direct(server), name, threads);
+  }
+
+  /**
+   * How a client reaches the server: it takes a builder factory (the target endpoint to a
+   * configured {@link GameClient.Builder}) and returns a connected client. {@link #direct} dials an
+   * address; a connector lookup can try several endpoints in turn.
+   */
+  @FunctionalInterface
+  public interface Dialer {
+    GameClient dial(java.util.function.Function<InetSocketAddress, GameClient.Builder> builders)
+        throws IOException;
+
+    /** What the dialer reaches, for messages. */
+    default String describe() {
+      return "the server";
+    }
+  }
+
+  /** A dialer that connects to {@code server}. */
+  public static Dialer direct(InetSocketAddress server) {
+    return new Dialer() {
+      @Override
+      public GameClient dial(
+          java.util.function.Function<InetSocketAddress, GameClient.Builder> builders)
+          throws IOException {
+        GameClient client = builders.apply(server).build();
+        try {
+          return client.connect();
+        } catch (IOException | RuntimeException e) {
+          client.close();
+          throw e;
+        }
+      }
+
+      @Override
+      public String describe() {
+        return Addresses.format(server);
+      }
+    };
+  }
+
+  /**
+   * Connects through {@code dialer}, joins as {@code name} and waits for the map.
+   *
+   * @param threads shared I/O threads, or null for the client's own
+   * @throws JoinRefusedException when the server refuses the name (taken, invalid, server full)
+   * @throws IOException when the server is unreachable, sends a bad map or does not answer
+   */
+  public static TileClient join(Dialer dialer, String name, IoThreads threads) throws IOException {
     CompletableFuture<GameEvent> welcome = new CompletableFuture<>();
     TileClient[] self = new TileClient[1];
-    GameClient.Builder b =
-        GameClient.builder(server)
-            .on("WELCOME", welcome::complete)
-            .on(
-                "JOIN_REFUSED",
-                e ->
-                    welcome.completeExceptionally(
-                        new JoinRefusedException(
-                            String.valueOf(e.arg(0)), String.valueOf(e.arg(1)))))
-            .on(
-                "MOVE_REJECTED",
-                e -> {
-                  if (self[0] != null) {
-                    self[0].reconcile(e);
-                  }
-                })
-            .on(
-                "BREAK_REJECTED",
-                e -> {
-                  if (self[0] != null) {
-                    self[0].rejectedBreaks.incrementAndGet();
-                  }
-                });
-    if (threads != null) {
-      b.ioThreads(threads);
-    }
-    GameClient client = b.build();
+    java.util.function.Function<InetSocketAddress, GameClient.Builder> builders =
+        target -> {
+          GameClient.Builder b =
+              GameClient.builder(target)
+                  .on("WELCOME", welcome::complete)
+                  .on(
+                      "JOIN_REFUSED",
+                      e ->
+                          welcome.completeExceptionally(
+                              new JoinRefusedException(
+                                  String.valueOf(e.arg(0)), String.valueOf(e.arg(1)))))
+                  .on(
+                      "MOVE_REJECTED",
+                      e -> {
+                        if (self[0] != null) {
+                          self[0].reconcile(e);
+                        }
+                      })
+                  .on(
+                      "BREAK_REJECTED",
+                      e -> {
+                        if (self[0] != null) {
+                          self[0].rejectedBreaks.incrementAndGet();
+                        }
+                      });
+          if (threads != null) {
+            b.ioThreads(threads);
+          }
+          return b;
+        };
+    GameClient client = dialer.dial(builders);
     try {
-      client.connect();
       client.dispatch("JOIN", name);
       GameEvent e = welcome.get(10, TimeUnit.SECONDS);
       TileWorld world;
@@ -110,7 +163,7 @@ public final class TileClient implements AutoCloseable {
     } catch (TimeoutException ex) {
       client.close();
       throw new IOException(
-          "joined " + Addresses.format(server) + " but got no answer to JOIN within 10 s");
+          "joined " + dialer.describe() + " but got no answer to JOIN within 10 s");
     } catch (InterruptedException ex) {
       client.close();
       Thread.currentThread().interrupt();
