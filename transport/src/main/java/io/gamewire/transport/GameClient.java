@@ -15,7 +15,7 @@ import io.gamewire.protocol.state.GameStateStore;
 import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.NativeStateFormat;
 import io.gamewire.protocol.state.StateCodecConfig;
-import io.gamewire.protocol.state.StateDeltaCodec;
+import io.gamewire.protocol.state.StateSyncReceiver;
 import io.gamewire.protocol.state.StateTree;
 import io.gamewire.protocol.state.TimeOrder;
 import io.gamewire.transport.internal.PygaseClientDriver;
@@ -62,9 +62,6 @@ import org.slf4j.LoggerFactory;
 public final class GameClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GameClient.class);
 
-  /** Versions kept so that an update against any recently held version can be applied. */
-  static final int VERSIONS_KEPT = 128;
-
   /** The wire a client speaks. */
   public enum Profile {
     NATIVE,
@@ -84,26 +81,18 @@ public final class GameClient implements AutoCloseable {
       new java.util.concurrent.CompletableFuture<>();
   private final NativeStateFormat format = new NativeStateFormat(MsgpackLimits.DEFAULT);
 
-  /** Decodes the native profile's deltas; used on the listener thread under the lock. */
-  private final StateDeltaCodec.Decoder decoder;
+  /** The native profile's versions and deltas; used on the listener thread under the lock. */
+  private final StateSyncReceiver receiver;
 
   private final Object lock = new Object();
-  private final Map<Integer, Map<Object, Object>> versions =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, Map<Object, Object>> eldest) {
-          return size() > VERSIONS_KEPT;
-        }
-      };
   private volatile Map<Object, Object> state = StateTree.EMPTY;
   private volatile int timeOrder = TimeOrder.NONE;
   private long updatesApplied;
   private long updatesIgnored;
-  private long lastResyncNanos;
 
   private GameClient(Builder b) {
     this.b = b;
-    this.decoder = new StateDeltaCodec(b.codecConfig).decoder();
+    this.receiver = new StateSyncReceiver(b.codecConfig);
     if (b.profile == Profile.PYGASE) {
       this.realtime = null;
       this.pygase = new PygaseClientDriver(b.server, PygaseConfig.defaults(), new PygaseWire());
@@ -311,40 +300,27 @@ public final class GameClient implements AutoCloseable {
   // ---------------------------------------------------------------- the wire side
 
   private void onUpdate(ByteBuf message) throws MalformedMessageException {
-    NativeStateFormat.Update u = format.readUpdate(message);
     synchronized (lock) {
-      Map<Object, Object> base =
-          u.base() == TimeOrder.NONE ? StateTree.EMPTY : versions.get(u.base());
-      if (base == null) {
-        updatesIgnored++;
-        requestResync();
-        return;
-      }
-      Map<Object, Object> next = versions.get(u.timeOrder());
-      if (next == null) {
-        next = decoder.decode(u.delta(), base);
-        versions.put(u.timeOrder(), next);
-      }
-      if (timeOrder == TimeOrder.NONE || TimeOrder.isNewer(u.timeOrder(), timeOrder)) {
-        state = next;
-        timeOrder = u.timeOrder();
-        updatesApplied++;
-      } else {
-        updatesIgnored++; // older than what we hold: kept as a version, not applied
+      switch (receiver.onUpdate(System.nanoTime(), message)) {
+        case APPLIED -> {
+          state = receiver.state();
+          timeOrder = receiver.timeOrder();
+          updatesApplied++;
+        }
+        case RESYNC -> {
+          updatesIgnored++;
+          requestResync(receiver.timeOrder());
+        }
+        default -> updatesIgnored++;
       }
     }
   }
 
-  /** Asks the server to start over, at most every 100 ms. Holds the lock. */
-  private void requestResync() {
-    long now = System.nanoTime();
-    if (lastResyncNanos != 0 && now - lastResyncNanos < 100_000_000L) {
-      return;
-    }
-    lastResyncNanos = now;
+  /** Asks the server to start over from the version held. */
+  private void requestResync(int held) {
     ByteBuf buf = Unpooled.buffer(3);
     try {
-      format.writeResync(buf, timeOrder);
+      format.writeResync(buf, held);
       realtime.send(NativeStateFormat.EVENT_CHANNEL, buf, null);
     } finally {
       buf.release();

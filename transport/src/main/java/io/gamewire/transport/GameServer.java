@@ -16,8 +16,8 @@ import io.gamewire.protocol.state.GameStatus;
 import io.gamewire.protocol.state.NativeStateFormat;
 import io.gamewire.protocol.state.StateCodecConfig;
 import io.gamewire.protocol.state.StateDeltaCodec;
+import io.gamewire.protocol.state.StateSyncSender;
 import io.gamewire.protocol.state.StateTree;
-import io.gamewire.protocol.state.TimeOrder;
 import io.gamewire.transport.internal.PygaseServerSide;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -76,43 +76,6 @@ public final class GameServer implements AutoCloseable {
     default void onShutdownRequested(int clientId) {}
   }
 
-  /** One client as the game loop sees it. */
-  private static final class Client {
-    final int id;
-
-    /** The newest version the client has confirmed (by the ack of the packet carrying it). */
-    final AtomicInteger confirmed = new AtomicInteger(TimeOrder.NONE);
-
-    volatile boolean fullInFlight;
-
-    /** Updates sent and neither acknowledged nor timed out. */
-    final AtomicInteger inFlight = new AtomicInteger();
-
-    Client(int id) {
-      this.id = id;
-    }
-
-    /** A resync the client asked for (-1: none); the game thread applies it. */
-    volatile int resyncRequest = -1;
-
-    void confirm(int t) {
-      int c;
-      do {
-        c = confirmed.get();
-        if (c != TimeOrder.NONE && !TimeOrder.isNewer(t, c)) {
-          return;
-        }
-      } while (!confirmed.compareAndSet(c, t));
-    }
-  }
-
-  /**
-   * Updates per client sent and not yet acknowledged at most. Acks come back within a round trip
-   * plus a few milliseconds, so on a healthy link this never binds; on a slow one, acks clock the
-   * updates instead of a backlog piling up behind the congestion budget.
-   */
-  static final int MAX_UPDATES_IN_FLIGHT = 3;
-
   /** Set in the ids of PyGaSe-profile clients. */
   public static final int PYGASE_CLIENT_BIT = 1 << 30;
 
@@ -120,12 +83,9 @@ public final class GameServer implements AutoCloseable {
   private final GameStateStore store;
   private final StateDeltaCodec codec;
 
-  /** The native profile's delta encoder; game thread only. */
-  private final StateDeltaCodec.Encoder encoder;
-
   private final GameStateMachine machine;
   private final RealtimeServer realtime;
-  private final Map<Integer, Client> clients = new ConcurrentHashMap<>();
+  private final StateSyncSender sync;
   private final Map<Integer, Boolean> pygaseClients = new ConcurrentHashMap<>();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -136,8 +96,6 @@ public final class GameServer implements AutoCloseable {
   private final ThreadLocal<NativeStateFormat> listenerFormat =
       ThreadLocal.withInitial(() -> new NativeStateFormat(MsgpackLimits.DEFAULT));
 
-  private final NativeStateFormat gameFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
-  private final ByteBuf scratch = Unpooled.buffer(1024);
   private final PygaseServerSide pygase;
   private final ExecutorService pygaseListener;
   private volatile Thread gameThread;
@@ -146,7 +104,6 @@ public final class GameServer implements AutoCloseable {
   private GameServer(Builder b) {
     this.b = b;
     this.codec = new StateDeltaCodec(b.codecConfig);
-    this.encoder = codec.encoder();
     this.store =
         new GameStateStore(codec.quantize(StateTree.freeze(b.initialState, false)), b.cacheSize);
     GameStateMachine.Builder mb =
@@ -159,6 +116,7 @@ public final class GameServer implements AutoCloseable {
     }
     b.handlers.forEach(mb::handler);
     this.machine = mb.build();
+    this.sync = new StateSyncSender(store, codec.encoder(), b.config.maxMessageBytes());
     RealtimeServer.Builder rb =
         RealtimeServer.builder()
             .bind(b.bindAddress)
@@ -258,90 +216,12 @@ public final class GameServer implements AutoCloseable {
     }
   }
 
-  /** Sends each client the change since its confirmed version; one encoding per distinct base. */
+  /** Sends each client the change since its confirmed version (see {@link StateSyncSender}). */
   private void sendUpdates() {
-    int now = store.timeOrder();
-    Map<Integer, byte[]> encoded = new HashMap<>();
-    for (Client c : clients.values()) {
-      int resync = c.resyncRequest;
-      if (resync != -1) {
-        // The client lost track: start over from what it holds if the store still has it.
-        c.resyncRequest = -1;
-        c.confirmed.set(store.versionAt(resync) == null ? TimeOrder.NONE : resync);
-      }
-      int base = c.confirmed.get();
-      if (base == now) {
-        continue; // up to date: the keepalive of the realtime layer is enough
-      }
-      boolean full = store.isFullFor(base);
-      if (full && c.fullInFlight) {
-        continue; // one full state at a time; its ack or timeout clears the flag
-      }
-      if (c.inFlight.get() >= MAX_UPDATES_IN_FLIGHT) {
-        continue; // the link is slower than the send rate: let acks clock the updates
-      }
-      int wireBase = full ? TimeOrder.NONE : base;
-      byte[] bytes =
-          encoded.computeIfAbsent(
-              wireBase,
-              k -> {
-                scratch.clear();
-                Map<Object, Object> from =
-                    k == TimeOrder.NONE ? StateTree.EMPTY : store.versionAt(k);
-                gameFormat.writeUpdate(scratch, k, now, encoder, from, store.state());
-                byte[] out = new byte[scratch.readableBytes()];
-                scratch.readBytes(out);
-                return out;
-              });
-      if (bytes.length > b.config.maxMessageBytes()) {
-        log.warn(
-            "state update of {} bytes exceeds maxMessageBytes {}; client {} is not updated",
-            bytes.length,
-            b.config.maxMessageBytes(),
-            c.id);
-        continue;
-      }
-      if (full) {
-        c.fullInFlight = true;
-      }
-      c.inFlight.incrementAndGet();
-      if (!realtime.send(c.id, NativeStateFormat.STATE_CHANNEL, bytes, new Confirm(c, now, full))) {
-        c.inFlight.decrementAndGet();
-        c.fullInFlight = false;
-      }
-    }
+    sync.poll(
+        (clientId, bytes, callbacks) ->
+            realtime.send(clientId, NativeStateFormat.STATE_CHANNEL, bytes, callbacks));
     ticksSent++;
-  }
-
-  /** Confirms a version when the packet that carried it is acknowledged. */
-  private static final class Confirm implements RealtimeConnection.MessageCallbacks {
-    final Client client;
-    final int timeOrder;
-    final boolean full;
-
-    Confirm(Client client, int timeOrder, boolean full) {
-      this.client = client;
-      this.timeOrder = timeOrder;
-      this.full = full;
-    }
-
-    @Override
-    public void onAcked() {
-      client.confirm(timeOrder);
-      done();
-    }
-
-    @Override
-    public void onTimedOut() {
-      done();
-    }
-
-    private void done() {
-      client.inFlight.decrementAndGet();
-      if (full) {
-        client.fullInFlight = false;
-      }
-    }
   }
 
   // ---------------------------------------------------------------- events to clients
@@ -422,13 +302,12 @@ public final class GameServer implements AutoCloseable {
 
   /** Clients connected now, both profiles. */
   public int clientCount() {
-    return clients.size() + pygaseClients.size();
+    return sync.clientCount() + pygaseClients.size();
   }
 
   /** The version a client has confirmed, or -1 if it is not connected. */
   public int confirmedTimeOrder(int clientId) {
-    Client c = clients.get(clientId);
-    return c == null ? -1 : c.confirmed.get();
+    return sync.confirmed(clientId);
   }
 
   /** The host client's id, or 0 before the first client. */
@@ -485,7 +364,7 @@ public final class GameServer implements AutoCloseable {
   private final class Wire implements RealtimeServerListener {
     @Override
     public void onConnected(int clientId, InetSocketAddress address) {
-      clients.put(clientId, new Client(clientId));
+      sync.addClient(clientId);
       hostId.compareAndSet(0, clientId);
       b.listener.onJoin(clientId, address);
     }
@@ -503,10 +382,7 @@ public final class GameServer implements AutoCloseable {
           }
           case NativeStateFormat.SHUTDOWN -> shutdownRequest(clientId);
           case NativeStateFormat.RESYNC -> {
-            Client c = clients.get(clientId);
-            if (c != null) {
-              c.resyncRequest = listenerFormat.get().readResync(buf);
-            }
+            sync.resync(clientId, listenerFormat.get().readResync(buf));
           }
           default -> log.debug("client {} sent an unknown message kind", clientId);
         }
@@ -517,7 +393,7 @@ public final class GameServer implements AutoCloseable {
 
     @Override
     public void onDisconnected(int clientId, int code, String text, boolean byPeer) {
-      clients.remove(clientId);
+      sync.removeClient(clientId);
       b.listener.onLeave(clientId, code, text);
     }
   }

@@ -17,6 +17,9 @@ public final class SentPackets {
 
   private static final int EMPTY = -1;
 
+  /** Sequences a packet may arrive behind a later one before it counts as lost. */
+  public static final int REORDER_THRESHOLD = 3;
+
   private final int mask;
   private final int[] seqs;
   private final long[] sentAt;
@@ -75,7 +78,34 @@ public final class SentPackets {
       int behind = AckWindow.BITS - bit;
       n += ackOne(Sequence.add(ack, -behind), sink);
     }
+    declareSkippedLost(ack, sink);
     return n;
+  }
+
+  /**
+   * Packets more than {@link #REORDER_THRESHOLD} sequences older than an acknowledged one, and not
+   * acknowledged themselves, are lost (QUIC's packet threshold): waiting for the timeout would hold
+   * their messages' outcomes for a whole second.
+   */
+  private void declareSkippedLost(int ack, Sink sink) {
+    while (oldest != Sequence.NONE && outstanding > 0) {
+      if (Sequence.distance(ack, oldest) <= REORDER_THRESHOLD || Sequence.isNewer(oldest, ack)) {
+        return;
+      }
+      int slot = oldest & mask;
+      if (seqs[slot] == oldest) {
+        seqs[slot] = EMPTY;
+        outstanding--;
+        sink.lost(oldest, sentAt[slot]);
+      }
+      if (oldest == newest) {
+        break;
+      }
+      oldest = Sequence.next(oldest);
+    }
+    if (outstanding == 0) {
+      oldest = Sequence.NONE;
+    }
   }
 
   private int ackOne(int seq, Sink sink) {

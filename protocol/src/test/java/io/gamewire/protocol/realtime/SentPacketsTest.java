@@ -51,6 +51,26 @@ class SentPacketsTest {
   }
 
   @Test
+  void aPacketMoreThanThreeBehindAnAcknowledgedOneIsLostAtOnce() {
+    SentPackets sent = new SentPackets(64);
+    Log log = new Log();
+    for (int s = 1; s <= 8; s++) {
+      sent.sent(s, s * 10L, log);
+    }
+    AckWindow w = new AckWindow();
+    for (int s = 2; s <= 4; s++) {
+      w.record(s); // 1 never arrived
+    }
+    sent.onAck(w.ack(), w.bitfield(), log);
+    assertThat(log.lost).isEmpty(); // 4 is only 3 ahead of 1: reordering is still possible
+    w.record(5);
+    sent.onAck(w.ack(), w.bitfield(), log);
+    assertThat(log.lost).containsExactly(1); // without waiting for the timeout
+    assertThat(log.acked).containsExactlyInAnyOrder(2, 3, 4, 5);
+    assertThat(sent.outstanding()).isEqualTo(3);
+  }
+
+  @Test
   void ignoresAcksForSequencesNeverSent() {
     SentPackets sent = new SentPackets(64);
     Log log = new Log();
