@@ -2,6 +2,7 @@ package io.gamewire.cli.bench;
 
 import io.gamewire.cli.examples.ChaseGame;
 import io.gamewire.protocol.realtime.ConnectionStats;
+import io.gamewire.protocol.realtime.HandshakeConfig;
 import io.gamewire.transport.GameClient;
 import io.gamewire.transport.GameServer;
 import io.gamewire.transport.IoThreads;
@@ -18,7 +19,9 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,6 +63,7 @@ public final class StateBench {
   static final double ENTITY_STEP = 1;
 
   private static final long CONNECT_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final long JOIN_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final String SERVER_IO = "bench-state-server";
   private static final String[] SERVER_THREADS = {
     SERVER_IO, "gamewire-game-loop", "gamewire-pygase-listener", "gamewire-realtime-listener"
@@ -135,7 +139,8 @@ public final class StateBench {
       double updateIntervalP99Millis,
       double updateIntervalMaxMillis,
       double movesPerSecond,
-      double processCpuMillisPerSecond) {
+      double processCpuMillisPerSecond,
+      long joinsRepeated) {
 
     public double serverCpuMillisPerSecondPerClient() {
       return serverCpuMillisPerSecond / Math.max(1, connected);
@@ -185,6 +190,7 @@ public final class StateBench {
       m.put("timingHeld", timingHeld());
       if (settings.scenario() == Scenario.CHASE) {
         m.put("movesPerSecond", round(movesPerSecond));
+        m.put("joinsRepeated", joinsRepeated);
         double b = bytesPerMovedPlayerPerUpdate();
         m.put("bytesPerMovedPlayerPerUpdate", Double.isNaN(b) ? null : round(b));
       }
@@ -228,7 +234,7 @@ public final class StateBench {
 
       Map<GameClient, Long> ids = new ConcurrentHashMap<>();
       long connectDeadline = System.nanoTime() + CONNECT_NANOS;
-      int batch = 50;
+      int batch = 20;
       for (int from = 0; from < players; from += batch) {
         List<CompletableFuture<GameClient>> pending = new ArrayList<>();
         for (int i = from; i < Math.min(players, from + batch); i++) {
@@ -237,6 +243,10 @@ public final class StateBench {
               GameClient.builder(server.localAddress())
                   .profile(s.profile())
                   .floatQuantum(s.quantum())
+                  // Hundreds of handshakes on a loaded machine: longer than the 5 s default.
+                  .handshake(
+                      HandshakeConfig.defaults()
+                          .withConnectTimeoutNanos(TimeUnit.SECONDS.toNanos(30)))
                   .ioThreads(clientThreads);
           if (s.scenario() == Scenario.CHASE) {
             cb.on("PLAYER_CREATED", e -> ids.put(holder[0], e.longArg(0)));
@@ -247,14 +257,30 @@ public final class StateBench {
           pending.add(c.connectAsync());
         }
         for (CompletableFuture<GameClient> f : pending) {
-          f.get(Math.max(1, connectDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          try {
+            f.get(Math.max(1, connectDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(
+                "a client did not connect ("
+                    + server.clientCount()
+                    + " of "
+                    + players
+                    + " connected): "
+                    + (e.getCause() == null ? e : e.getCause()).getMessage(),
+                e);
+          }
         }
       }
+      long joinRefused = 0;
       if (s.scenario() == Scenario.CHASE) {
         for (int i = 0; i < clients.size(); i++) {
-          clients.get(i).dispatch("JOIN", "bot" + i);
+          if (!clients.get(i).dispatch("JOIN", "bot" + i)) {
+            joinRefused++;
+          }
         }
       }
+      long joinsRepeated = 0;
+      long nextJoin = System.nanoTime() + JOIN_RETRY_NANOS;
       // Ready: every client holds a state, and every chase player knows its id.
       while (!clients.stream().allMatch(c -> c.timeOrder() != 0)
           || (s.scenario() == Scenario.CHASE && ids.size() < players)) {
@@ -266,7 +292,23 @@ public final class StateBench {
                   + clients.stream().filter(c -> c.timeOrder() != 0).count()
                   + " of "
                   + players
-                  + " hold a state); try fewer clients or entities");
+                  + " hold a state, "
+                  + ids.size()
+                  + " players created, "
+                  + joinRefused
+                  + " joins refused, "
+                  + joinsRepeated
+                  + " repeated); try fewer clients or entities");
+        }
+        if (s.scenario() == Scenario.CHASE && System.nanoTime() - nextJoin > 0) {
+          // A player still without its PLAYER_CREATED: join again (the handler keys by client).
+          for (int i = 0; i < clients.size(); i++) {
+            if (!ids.containsKey(clients.get(i))) {
+              clients.get(i).dispatch("JOIN", "bot" + i);
+              joinsRepeated++;
+            }
+          }
+          nextJoin = System.nanoTime() + JOIN_RETRY_NANOS;
         }
         LockSupport.parkNanos(10_000_000L); // polling readiness, bounded by the deadline above
       }
@@ -373,7 +415,8 @@ public final class StateBench {
           intervals.getTotalCount() == 0 ? Double.NaN : intervals.getValueAtPercentile(99) / 1e6,
           intervals.getTotalCount() == 0 ? Double.NaN : intervals.getMaxValue() / 1e6,
           moves.get() / window,
-          processAfter < 0 ? Double.NaN : (processAfter - processBefore) / 1e6 / window);
+          processAfter < 0 ? Double.NaN : (processAfter - processBefore) / 1e6 / window,
+          joinsRepeated);
     } finally {
       stop.set(true);
       for (GameClient c : clients) {

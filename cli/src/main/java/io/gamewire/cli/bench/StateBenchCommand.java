@@ -144,6 +144,8 @@ public final class StateBenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<StateBench.Result> results = new ArrayList<>();
+    List<Object> runs = new ArrayList<>();
+    boolean failed = false;
     for (StateBench.Settings s : settings) {
       if (!json) {
         err.printf(
@@ -160,27 +162,33 @@ public final class StateBenchCommand implements Callable<Integer> {
             seconds);
         err.flush();
       }
+      String name = s.profile().name().toLowerCase(Locale.ROOT);
       try {
-        results.add(StateBench.run(s));
+        StateBench.Result r = StateBench.run(s);
+        results.add(r);
+        runs.add(r.toMap());
       } catch (Exception e) {
-        err.println(
-            "gamewire bench state: the "
-                + s.profile().name().toLowerCase(Locale.ROOT)
-                + " run failed: "
-                + e.getMessage());
+        // Reported, and the other profile still runs: one profile's limit is a result too.
+        failed = true;
+        err.println("gamewire bench state: the " + name + " run failed: " + e.getMessage());
         err.flush();
-        return Main.EXIT_FAILURE;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("profile", name);
+        m.put("scenario", sc.name().toLowerCase(Locale.ROOT));
+        m.put("clients", clients);
+        m.put("failed", String.valueOf(e.getMessage()));
+        runs.add(m);
       }
     }
     Map<String, Object> doc = new LinkedHashMap<>();
-    if (results.size() == 1) {
-      doc.putAll(results.get(0).toMap());
+    if (runs.size() == 1) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> only = (Map<String, Object>) runs.get(0);
+      doc.putAll(only);
     } else {
-      List<Object> runs = new ArrayList<>();
-      results.forEach(r -> runs.add(r.toMap()));
       doc.put("scenario", sc.name().toLowerCase(Locale.ROOT));
       doc.put("runs", runs);
-      doc.put("pygaseToNativeBytesRatio", ratio(results));
+      doc.put("pygaseToNativeBytesRatio", results.size() == 2 ? ratio(results) : null);
     }
     doc.put("timestamp", Instant.now().toString());
     doc.put("availableProcessors", Runtime.getRuntime().availableProcessors());
@@ -204,7 +212,7 @@ public final class StateBenchCommand implements Callable<Integer> {
       }
     }
     out.flush();
-    return Main.EXIT_OK;
+    return failed ? Main.EXIT_FAILURE : Main.EXIT_OK;
   }
 
   private static double ratio(List<StateBench.Result> results) {
