@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure Gamewire on this machine.",
-    subcommands = {TcpBenchCommand.class, RealtimeBenchCommand.class})
+    subcommands = {TcpBenchCommand.class, RealtimeBenchCommand.class, StateBenchCommand.class})
 public final class BenchCommand {}
