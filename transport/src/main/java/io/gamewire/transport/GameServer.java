@@ -197,12 +197,13 @@ public final class GameServer implements AutoCloseable {
     try {
       while (!closed.get()) {
         long now = System.nanoTime();
-        machine.tick(now);
-        if (now - nextSend >= 0) {
+        // Sends follow ticks: a send clock of its own drifts against the tick's, and a send just
+        // before its tick carries nothing new while the next carries two ticks.
+        if (machine.tick(now) && now - nextSend >= -sendNanos / 2) {
           sendUpdates();
           nextSend = now - nextSend > sendNanos ? now + sendNanos : nextSend + sendNanos;
         }
-        long wake = Math.min(machine.nextTickNanos(), nextSend);
+        long wake = machine.nextTickNanos();
         long wait = wake - System.nanoTime();
         if (wait > 0) {
           LockSupport.parkNanos(this, wait);
