@@ -151,18 +151,23 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Joins the server registered as {@link #SERVER_NAME}, as lan-caster clients do. */
   static TileClient.Dialer byName(InetSocketAddress connector) {
+    return byName(connector, SERVER_NAME);
+  }
+
+  /** Joins the server registered with {@code connector} as {@code serverName}. */
+  static TileClient.Dialer byName(InetSocketAddress connector, String serverName) {
     ConnectorClient client = ConnectorClient.builder(connector).build();
     return new TileClient.Dialer() {
       @Override
       public GameClient dial(
           java.util.function.Function<InetSocketAddress, GameClient.Builder> builders)
           throws IOException {
-        return client.connectGame(SERVER_NAME, builders);
+        return client.connectGame(serverName, builders);
       }
 
       @Override
       public String describe() {
-        return "'" + SERVER_NAME + "'";
+        return "'" + serverName + "'";
       }
     };
   }

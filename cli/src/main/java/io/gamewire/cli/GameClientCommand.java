@@ -7,7 +7,6 @@ import io.gamewire.demo.TileWindow;
 import io.gamewire.transport.Addresses;
 import io.gamewire.transport.RealtimeServer;
 import java.awt.GraphicsEnvironment;
-import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
@@ -23,9 +22,22 @@ import picocli.CommandLine.Parameters;
 public final class GameClientCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
+      arity = "0..1",
       paramLabel = "ADDR",
       description = "The server, host:port (port 7777 if none).")
   String address;
+
+  @Option(
+      names = "--server-name",
+      paramLabel = "NAME",
+      description = "Join the server registered under this name (with --connector), not ADDR.")
+  String serverName;
+
+  @Option(
+      names = "--connector",
+      paramLabel = "ADDR",
+      description = "The connector to ask for --server-name, host:port (port 20000 if none).")
+  String connector;
 
   @Option(
       names = "--name",
@@ -64,11 +76,17 @@ public final class GameClientCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandFailure("--mode is wander, chase or break, not '" + mode + "'");
     }
-    InetSocketAddress server = Addresses.resolve(address, RealtimeServer.DEFAULT_PORT);
-    try (TileClient me = DemoCommand.join(TileClient.direct(server), name)) {
-      terminal
-          .out()
-          .println(name + " joined " + Addresses.format(server) + " as player " + me.id());
+    if ((address == null) == (serverName == null) || (serverName == null) != (connector == null)) {
+      throw new CommandFailure("give either ADDR, or --server-name NAME with --connector ADDR");
+    }
+    TileClient.Dialer dialer =
+        serverName != null
+            ? DemoCommand.byName(
+                Addresses.resolve(connector, io.gamewire.connector.Connector.DEFAULT_PORT),
+                serverName)
+            : TileClient.direct(Addresses.resolve(address, RealtimeServer.DEFAULT_PORT));
+    try (TileClient me = DemoCommand.join(dialer, name)) {
+      terminal.out().println(name + " joined " + dialer.describe() + " as player " + me.id());
       if (bot) {
         playBot(new TileBot(me, botMode, System.nanoTime()));
       } else {

@@ -1,8 +1,11 @@
 package io.gamewire.cli;
 
+import io.gamewire.connector.Connector;
+import io.gamewire.connector.ConnectorRegistration;
 import io.gamewire.demo.TileGame;
 import io.gamewire.demo.TileServer;
 import io.gamewire.transport.Addresses;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +39,18 @@ public final class GameServerCommand implements Callable<Integer> {
       description = "Stop after this many seconds (default: run until stopped).")
   double seconds;
 
+  @Option(
+      names = "--register",
+      paramLabel = "NAME",
+      description = "Register with a connector under this name (8 to 64 characters).")
+  String register;
+
+  @Option(
+      names = "--connector",
+      paramLabel = "ADDR",
+      description = "The connector to register with, host:port (port 20000 if none).")
+  String connector;
+
   private final Terminal terminal;
 
   public GameServerCommand(Terminal terminal) {
@@ -47,9 +62,24 @@ public final class GameServerCommand implements Callable<Integer> {
     if (maxPlayers < 1) {
       throw new CommandFailure("--max-players must be at least 1, was " + maxPlayers);
     }
+    if ((register == null) != (connector == null)) {
+      throw new CommandFailure("--register and --connector go together");
+    }
     long worldSeed = seed != null ? seed : System.currentTimeMillis();
-    try (TileServer server =
-        DemoCommand.startServer(bind, worldSeed, maxPlayers, UnaryOperator.identity())) {
+    java.util.concurrent.atomic.AtomicReference<TileServer> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    InetSocketAddress via =
+        connector == null ? null : Addresses.resolve(connector, Connector.DEFAULT_PORT);
+    ConnectorRegistration registration =
+        register == null
+            ? null
+            : ConnectorRegistration.builder(register, via)
+                .freeSlots(() -> self.get() == null || self.get().players() < maxPlayers)
+                .build();
+    UnaryOperator<io.gamewire.transport.GameServer.Builder> extras =
+        registration == null ? UnaryOperator.identity() : b -> b.sideProtocol(registration);
+    try (TileServer server = DemoCommand.startServer(bind, worldSeed, maxPlayers, extras)) {
+      self.set(server);
       Thread hook = new Thread(server::close, "gamewire-game-server-exit");
       Runtime.getRuntime().addShutdownHook(hook);
       terminal
@@ -60,6 +90,15 @@ public final class GameServerCommand implements Callable<Integer> {
               Addresses.format(server.localAddress()),
               worldSeed,
               maxPlayers);
+      if (registration != null) {
+        try {
+          registration.registered().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new CommandFailure(
+              "cannot register '" + register + "' with " + Addresses.format(via) + ": " + e);
+        }
+        terminal.out().println("registered as '" + register + "' with " + Addresses.format(via));
+      }
       try {
         server
             .server()

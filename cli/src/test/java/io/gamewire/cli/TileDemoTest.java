@@ -108,4 +108,44 @@ class TileDemoTest {
     assertThat(server.awaitExit()).isZero();
     assertThat(server.out()).contains("tile game server stopped");
   }
+
+  @Test
+  void aBotJoinsAGameServerByNameThroughAConnector() throws Exception {
+    try (io.gamewire.connector.Connector connector =
+        io.gamewire.connector.Connector.builder().bind("127.0.0.1:0").build().start()) {
+      String via = io.gamewire.transport.Addresses.format(connector.localAddress());
+      Cli.Running server =
+          Cli.start(
+              LineFeed.of(),
+              "game-server",
+              "--bind",
+              "127.0.0.1:0",
+              "--seconds",
+              "60",
+              "--register",
+              "tiles-by-name",
+              "--connector",
+              via);
+      try {
+        server.awaitOut("registered as 'tiles-by-name'");
+        Cli.Result bot =
+            Cli.run(
+                "game-client",
+                "--server-name",
+                "tiles-by-name",
+                "--connector",
+                via,
+                "--name",
+                "finder",
+                "--bot",
+                "--seconds",
+                "1.5");
+        assertThat(bot.exit()).as(bot.out() + bot.err()).isZero();
+        assertThat(bot.out()).contains("finder joined 'tiles-by-name' as player ");
+      } finally {
+        server.interrupt();
+      }
+      assertThat(server.awaitExit()).isZero();
+    }
+  }
 }
