@@ -81,6 +81,10 @@ public final class GameClient implements AutoCloseable {
       new java.util.concurrent.CompletableFuture<>();
   private final NativeStateFormat format = new NativeStateFormat(MsgpackLimits.DEFAULT);
 
+  /** Dispatch may come from any thread: one event writer per thread. */
+  private static final ThreadLocal<NativeStateFormat> EVENT_WRITERS =
+      ThreadLocal.withInitial(() -> new NativeStateFormat(MsgpackLimits.DEFAULT));
+
   /** The native profile's versions and deltas; used on the listener thread under the lock. */
   private final StateSyncReceiver receiver;
 
@@ -179,7 +183,7 @@ public final class GameClient implements AutoCloseable {
     }
     ByteBuf buf = Unpooled.buffer(64);
     try {
-      new NativeStateFormat(MsgpackLimits.DEFAULT).writeEvent(buf, type, args, kwargs);
+      EVENT_WRITERS.get().writeEvent(buf, type, args, kwargs);
       return realtime.send(NativeStateFormat.EVENT_CHANNEL, buf, callbacks);
     } finally {
       buf.release();

@@ -92,8 +92,11 @@ public final class GameServer implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger hostId = new AtomicInteger();
 
-  /** Listener callbacks of different clients run on different threads: one decoder each. */
-  private final ThreadLocal<NativeStateFormat> listenerFormat =
+  /**
+   * Listener callbacks of different clients, and dispatches from game code, run on different
+   * threads: one codec each (its MessagePack reader and writer are not thread-safe).
+   */
+  private static final ThreadLocal<NativeStateFormat> FORMATS =
       ThreadLocal.withInitial(() -> new NativeStateFormat(MsgpackLimits.DEFAULT));
 
   private final PygaseServerSide pygase;
@@ -264,7 +267,7 @@ public final class GameServer implements AutoCloseable {
     Objects.requireNonNull(type, "type");
     ByteBuf buf = Unpooled.buffer(64);
     try {
-      new NativeStateFormat(MsgpackLimits.DEFAULT).writeEvent(buf, type, args, kwargs);
+      FORMATS.get().writeEvent(buf, type, args, kwargs);
       byte[] out = new byte[buf.readableBytes()];
       buf.readBytes(out);
       return out;
@@ -376,14 +379,14 @@ public final class GameServer implements AutoCloseable {
       try {
         switch (NativeStateFormat.kind(buf)) {
           case NativeStateFormat.EVENT -> {
-            GameEvent e = listenerFormat.get().readEvent(buf, clientId);
+            GameEvent e = FORMATS.get().readEvent(buf, clientId);
             if (!machine.queueEvent(e)) {
               log.debug("event queue full; dropped {} from client {}", e.type(), clientId);
             }
           }
           case NativeStateFormat.SHUTDOWN -> shutdownRequest(clientId);
           case NativeStateFormat.RESYNC -> {
-            sync.resync(clientId, listenerFormat.get().readResync(buf));
+            sync.resync(clientId, FORMATS.get().readResync(buf));
           }
           default -> log.debug("client {} sent an unknown message kind", clientId);
         }
