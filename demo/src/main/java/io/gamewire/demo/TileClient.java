@@ -236,13 +236,18 @@ public final class TileClient implements AutoCloseable {
     }
   }
 
-  /** The other players' positions, by id, as the state says. */
+  /** The other players' positions, by id, as the newest state says. */
   public Map<Long, double[]> others() {
+    return others(client.state());
+  }
+
+  /** The other players' positions, by id, as {@code state} says. */
+  public Map<Long, double[]> others(Map<Object, Object> state) {
     Map<Long, double[]> out = new HashMap<>();
-    for (Map.Entry<Object, Object> e : TileGame.players(client.state()).entrySet()) {
+    for (Map.Entry<Object, Object> e : TileGame.players(state).entrySet()) {
       double[] p = TileGame.position(e.getValue());
-      if (p != null && !e.getKey().equals(id)) {
-        out.put((Long) e.getKey(), p);
+      if (p != null && e.getKey() instanceof Long other && other != id) {
+        out.put(other, p);
       }
     }
     return out;

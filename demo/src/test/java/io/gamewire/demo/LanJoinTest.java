@@ -61,6 +61,7 @@ class LanJoinTest {
         LanDialer second = new LanDialer("lan-tiles-b", List.of(lanB), WAIT);
         try (TileClient d = TileClient.join(second, "second", null)) {
           assertThat(second.chosen().players()).isEqualTo(1);
+          assertThat(d.id()).isNotEqualTo(c.id());
         }
       }
     }
@@ -74,6 +75,7 @@ class LanJoinTest {
       LanDialer dialer = new LanDialer(null, List.of(other.localAddress(), lan), WAIT);
       try (TileClient c = TileClient.join(dialer, "anyone", null)) {
         assertThat(dialer.chosen().serverName()).isEqualTo("lan-tiles");
+        assertThat(c.isConnected()).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> tiles.players() == 1);
       }
     }
