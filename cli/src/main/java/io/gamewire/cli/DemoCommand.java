@@ -311,6 +311,12 @@ public final class DemoCommand implements Callable<Integer> {
     Map<Object, Object> state = server.server().state();
     long[] b = bytes(swarm);
     int clients = Math.max(1, all.size());
+    double[] corrections = new double[2];
+    for (TileBot bot : all) {
+      double[] c = bot.player().corrections();
+      corrections[0] += c[0];
+      corrections[1] = Math.max(corrections[1], c[1]);
+    }
     String bots =
         connected == bots()
             ? "all " + connected + " bots connected"
@@ -318,7 +324,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "demo finished after %.1f s: %s, %d players, %d ticks, %d tiles broken, %d moves and %d"
-            + " breaks rejected by the server, ping %.1f ms, %s in and %s out per client%n",
+            + " breaks rejected by the server, %d prediction corrections (largest %.2f tiles), ping"
+            + " %.1f ms, %s in and %s out per client%n",
         (System.nanoTime() - start) / 1e9,
         bots,
         server.players(),
@@ -326,6 +333,8 @@ public final class DemoCommand implements Callable<Integer> {
         ((Map<?, ?>) state.get("tiles")).size(),
         server.game().rejectedMoves(),
         server.game().rejectedBreaks(),
+        (long) corrections[0],
+        corrections[1],
         averagePing(swarm),
         LinkFigures.bytes((double) b[0] / clients),
         LinkFigures.bytes((double) b[1] / clients));

@@ -30,6 +30,8 @@ public final class MovePrediction {
   private boolean placed;
   private double x;
   private double y;
+  private long corrections;
+  private double largestCorrection;
 
   /**
    * @param speed walking speed in tiles per second (below the server's {@link TileGame#MAX_SPEED}
@@ -75,6 +77,9 @@ public final class MovePrediction {
     while (!pending.isEmpty() && pending.peekFirst().seq() <= ackedSeq) {
       pending.removeFirst();
     }
+    boolean wasPlaced = placed;
+    double beforeX = x;
+    double beforeY = y;
     x = serverX;
     y = serverY;
     placed = true;
@@ -86,6 +91,21 @@ public final class MovePrediction {
         y = toY;
       }
     }
+    double moved = Math.hypot(x - beforeX, y - beforeY);
+    if (wasPlaced && moved > 1e-9) {
+      corrections++;
+      largestCorrection = Math.max(largestCorrection, moved);
+    }
+  }
+
+  /** Reconciles that moved the prediction (the server disagreed with it), since the first. */
+  public long corrections() {
+    return corrections;
+  }
+
+  /** The largest such correction, in tiles. */
+  public double largestCorrection() {
+    return largestCorrection;
   }
 
   /**

@@ -221,6 +221,16 @@ public final class TileClient implements AutoCloseable {
   }
 
   /**
+   * Times a new state moved the predicted position (the server disagreed with the prediction), and
+   * the largest such correction in tiles: {corrections, largest}.
+   */
+  public double[] corrections() {
+    synchronized (lock) {
+      return new double[] {prediction.corrections(), prediction.largestCorrection()};
+    }
+  }
+
+  /**
    * Reconciles with {@code state} if it is newer than the last one (states are immutable, so a new
    * object is a new update). Holds {@link #lock}.
    */

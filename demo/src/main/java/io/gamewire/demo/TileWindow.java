@@ -206,10 +206,14 @@ public final class TileWindow extends JPanel {
     g2.setColor(Color.WHITE);
     g2.drawString(figures.line(), 6, 14);
     g2.drawString(
-        TileGame.players(player.state()).size()
-            + " players online | arrows walk, space breaks the crate in front",
+        online(TileGame.players(player.state()).size())
+            + " | arrows walk, space breaks the crate in front",
         6,
         30);
+  }
+
+  static String online(int players) {
+    return players + (players == 1 ? " player" : " players") + " online";
   }
 
   private static void dot(Graphics2D g2, double[] p) {

@@ -203,6 +203,7 @@ class MovePredictionTest {
       }
       loop.settle();
       assertThat(loop.rejections).as("seed %d", seed).isEmpty();
+      assertThat(loop.prediction.corrections()).as("seed %d: nothing to correct", seed).isZero();
       assertThat(loop.prediction.pending()).isZero();
       assertThat(loop.acked).isEqualTo(walked);
       assertThat(loop.prediction.position())
@@ -228,6 +229,8 @@ class MovePredictionTest {
     loop.settle();
     assertThat(loop.rejections).as("seed %d", seed).isNotEmpty();
     assertThat(loop.rejections).allSatisfy(r -> assertThat(r[0]).isEqualTo("too fast"));
+    assertThat(loop.prediction.corrections()).isPositive();
+    assertThat(loop.prediction.largestCorrection()).isGreaterThan(0.3); // an 8 tiles/s step: 0.4
     assertThat(loop.prediction.pending()).isZero();
     assertThat(loop.prediction.position()).containsExactly(loop.server());
   }
