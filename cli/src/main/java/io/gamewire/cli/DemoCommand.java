@@ -3,6 +3,7 @@ package io.gamewire.cli;
 import io.gamewire.connector.Connector;
 import io.gamewire.connector.ConnectorClient;
 import io.gamewire.connector.ConnectorRegistration;
+import io.gamewire.connector.LanAnnouncer;
 import io.gamewire.demo.BotSwarm;
 import io.gamewire.demo.LinkFigures;
 import io.gamewire.demo.TileBot;
@@ -69,6 +70,19 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "The world's seed (default: the time).")
   Long seed;
 
+  @Option(
+      names = "--no-lan",
+      negatable = false,
+      description = "Do not answer LAN discovery (on by default).")
+  boolean noLan;
+
+  @Option(
+      names = "--lan-port",
+      paramLabel = "PORT",
+      defaultValue = "" + LanAnnouncer.DEFAULT_PORT,
+      description = "The LAN discovery port to answer on (default ${DEFAULT-VALUE}; 0 for any).")
+  int lanPort;
+
   private final Terminal terminal;
 
   public DemoCommand(Terminal terminal) {
@@ -85,6 +99,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
     if (!(seconds > 0)) {
       throw new CommandFailure("--seconds must be positive, was " + seconds);
+    }
+    if (lanPort < 0 || lanPort > 65535) {
+      throw new CommandFailure("--lan-port must be in 0..65535, was " + lanPort);
     }
     PrintWriter out = terminal.out();
     long worldSeed = seed != null ? seed : System.currentTimeMillis();
@@ -105,6 +122,9 @@ public final class DemoCommand implements Callable<Integer> {
             server.game().world().height(),
             worldSeed,
             maxPlayers);
+        if (!noLan) {
+          announce(server, SERVER_NAME, lanPort, out);
+        }
         awaitRegistration(registration, via);
         out.printf(
             Locale.ROOT,
@@ -189,6 +209,20 @@ public final class DemoCommand implements Callable<Integer> {
             "cannot listen on " + at + ": the port is in use; choose another with --bind");
       }
       throw new CommandFailure(why);
+    }
+  }
+
+  /**
+   * Answers LAN discovery for {@code server} as {@code name}; a discovery port that cannot be bound
+   * costs the listing only, so it is a line of output, not a failure.
+   */
+  static void announce(TileServer server, String name, int port, PrintWriter out) {
+    try {
+      InetSocketAddress at = server.announceOnLan(name, port);
+      out.printf(
+          Locale.ROOT, "announced on the LAN as '%s' (discovery port %d)%n", name, at.getPort());
+    } catch (UncheckedIOException e) {
+      out.println("not announced on the LAN: " + e.getCause().getMessage());
     }
   }
 
@@ -277,6 +311,12 @@ public final class DemoCommand implements Callable<Integer> {
     Map<Object, Object> state = server.server().state();
     long[] b = bytes(swarm);
     int clients = Math.max(1, all.size());
+    double[] corrections = new double[2];
+    for (TileBot bot : all) {
+      double[] c = bot.player().corrections();
+      corrections[0] += c[0];
+      corrections[1] = Math.max(corrections[1], c[1]);
+    }
     String bots =
         connected == bots()
             ? "all " + connected + " bots connected"
@@ -284,7 +324,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "demo finished after %.1f s: %s, %d players, %d ticks, %d tiles broken, %d moves and %d"
-            + " breaks rejected by the server, ping %.1f ms, %s in and %s out per client%n",
+            + " breaks rejected by the server, %d prediction corrections (largest %.2f tiles), ping"
+            + " %.1f ms, %s in and %s out per client%n",
         (System.nanoTime() - start) / 1e9,
         bots,
         server.players(),
@@ -292,6 +333,8 @@ public final class DemoCommand implements Callable<Integer> {
         ((Map<?, ?>) state.get("tiles")).size(),
         server.game().rejectedMoves(),
         server.game().rejectedBreaks(),
+        (long) corrections[0],
+        corrections[1],
         averagePing(swarm),
         LinkFigures.bytes((double) b[0] / clients),
         LinkFigures.bytes((double) b[1] / clients));

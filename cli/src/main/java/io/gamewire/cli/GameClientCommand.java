@@ -1,5 +1,7 @@
 package io.gamewire.cli;
 
+import io.gamewire.connector.LanAnnouncer;
+import io.gamewire.demo.LanDialer;
 import io.gamewire.demo.LinkFigures;
 import io.gamewire.demo.TileBot;
 import io.gamewire.demo.TileClient;
@@ -14,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code gamewire game-client ADDR --name NAME [--bot]}: joins a tile game server. */
+/**
+ * {@code gamewire game-client (ADDR | --server-name NAME --connector ADDR | --lan [NAME]) --name
+ * NAME [--bot]}: joins a tile game server.
+ */
 @Command(
     name = "game-client",
     mixinStandardHelpOptions = true,
@@ -38,6 +43,23 @@ public final class GameClientCommand implements Callable<Integer> {
       paramLabel = "ADDR",
       description = "The connector to ask for --server-name, host:port (port 20000 if none).")
   String connector;
+
+  @Option(
+      names = "--lan",
+      arity = "0..1",
+      fallbackValue = "",
+      paramLabel = "NAME",
+      description =
+          "Join the server announced on the LAN under NAME; without NAME, the first tile server"
+              + " found.")
+  String lan;
+
+  @Option(
+      names = "--lan-port",
+      paramLabel = "PORT",
+      defaultValue = "" + LanAnnouncer.DEFAULT_PORT,
+      description = "The LAN discovery port to query (default ${DEFAULT-VALUE}).")
+  int lanPort;
 
   @Option(
       names = "--name",
@@ -76,15 +98,23 @@ public final class GameClientCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandFailure("--mode is wander, chase or break, not '" + mode + "'");
     }
-    if ((address == null) == (serverName == null) || (serverName == null) != (connector == null)) {
-      throw new CommandFailure("give either ADDR, or --server-name NAME with --connector ADDR");
+    int ways = (address != null ? 1 : 0) + (serverName != null ? 1 : 0) + (lan != null ? 1 : 0);
+    if (ways != 1 || (serverName == null) != (connector == null)) {
+      throw new CommandFailure(
+          "give either ADDR, --server-name NAME with --connector ADDR, or --lan [NAME]");
+    }
+    if (lanPort < 1 || lanPort > 65535) {
+      throw new CommandFailure("--lan-port must be in 1..65535, was " + lanPort);
     }
     TileClient.Dialer dialer =
-        serverName != null
-            ? DemoCommand.byName(
-                Addresses.resolve(connector, io.gamewire.connector.Connector.DEFAULT_PORT),
-                serverName)
-            : TileClient.direct(Addresses.resolve(address, RealtimeServer.DEFAULT_PORT));
+        lan != null
+            ? new LanDialer(
+                lan.isEmpty() ? null : lan, LanDialer.targets(lanPort), LanDialer.DEFAULT_WAIT)
+            : serverName != null
+                ? DemoCommand.byName(
+                    Addresses.resolve(connector, io.gamewire.connector.Connector.DEFAULT_PORT),
+                    serverName)
+                : TileClient.direct(Addresses.resolve(address, RealtimeServer.DEFAULT_PORT));
     try (TileClient me = DemoCommand.join(dialer, name)) {
       terminal.out().println(name + " joined " + dialer.describe() + " as player " + me.id());
       if (bot) {

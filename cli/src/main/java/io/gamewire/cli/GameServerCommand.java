@@ -2,6 +2,7 @@ package io.gamewire.cli;
 
 import io.gamewire.connector.Connector;
 import io.gamewire.connector.ConnectorRegistration;
+import io.gamewire.connector.LanAnnouncer;
 import io.gamewire.demo.TileGame;
 import io.gamewire.demo.TileServer;
 import io.gamewire.transport.Addresses;
@@ -51,6 +52,26 @@ public final class GameServerCommand implements Callable<Integer> {
       description = "The connector to register with, host:port (port 20000 if none).")
   String connector;
 
+  @Option(
+      names = "--no-lan",
+      negatable = false,
+      description = "Do not answer LAN discovery (on by default).")
+  boolean noLan;
+
+  @Option(
+      names = "--lan-name",
+      paramLabel = "NAME",
+      description =
+          "The name LAN discovery lists (default: the --register name, else tiles-HOSTNAME).")
+  String lanName;
+
+  @Option(
+      names = "--lan-port",
+      paramLabel = "PORT",
+      defaultValue = "" + LanAnnouncer.DEFAULT_PORT,
+      description = "The LAN discovery port to answer on (default ${DEFAULT-VALUE}; 0 for any).")
+  int lanPort;
+
   private final Terminal terminal;
 
   public GameServerCommand(Terminal terminal) {
@@ -64,6 +85,13 @@ public final class GameServerCommand implements Callable<Integer> {
     }
     if ((register == null) != (connector == null)) {
       throw new CommandFailure("--register and --connector go together");
+    }
+    if (lanPort < 0 || lanPort > 65535) {
+      throw new CommandFailure("--lan-port must be in 0..65535, was " + lanPort);
+    }
+    String announced = lanName != null ? lanName : register != null ? register : defaultLanName();
+    if (announced.isEmpty() || announced.length() > 64) {
+      throw new CommandFailure("--lan-name must be 1..64 characters");
     }
     long worldSeed = seed != null ? seed : System.currentTimeMillis();
     java.util.concurrent.atomic.AtomicReference<TileServer> self =
@@ -90,6 +118,9 @@ public final class GameServerCommand implements Callable<Integer> {
               Addresses.format(server.localAddress()),
               worldSeed,
               maxPlayers);
+      if (!noLan) {
+        DemoCommand.announce(server, announced, lanPort, terminal.out());
+      }
       if (registration != null) {
         try {
           registration.registered().get(10, TimeUnit.SECONDS);
@@ -116,5 +147,15 @@ public final class GameServerCommand implements Callable<Integer> {
     }
     terminal.out().println("tile game server stopped");
     return Main.EXIT_OK;
+  }
+
+  /** tiles-HOSTNAME, from the environment (no name lookup that could stall on a bad resolver). */
+  private static String defaultLanName() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      host = System.getenv("COMPUTERNAME");
+    }
+    String name = "tiles-" + (host == null || host.isBlank() ? "server" : host.strip());
+    return name.length() > 64 ? name.substring(0, 64) : name;
   }
 }

@@ -148,4 +148,94 @@ class TileDemoTest {
       assertThat(server.awaitExit()).isZero();
     }
   }
+
+  @Test
+  void aBotJoinsAGameServerFoundOnTheLanByNameAndAnUnknownNameListsWhatWasFound() throws Exception {
+    Cli.Running server =
+        Cli.start(
+            LineFeed.of(),
+            "game-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--seconds",
+            "60",
+            "--lan-name",
+            "cli-lan-tiles",
+            "--lan-port",
+            "0");
+    try {
+      server.awaitOut("announced on the LAN");
+      String address = server.address();
+      Matcher m =
+          Pattern.compile("announced on the LAN as 'cli-lan-tiles' \\(discovery port (\\d+)\\)")
+              .matcher(server.out());
+      assertThat(m.find()).as(server.out()).isTrue();
+      String lanPort = m.group(1);
+
+      Cli.Result bot =
+          Cli.run(
+              "game-client",
+              "--lan",
+              "cli-lan-tiles",
+              "--lan-port",
+              lanPort,
+              "--name",
+              "lanbot",
+              "--bot",
+              "--seconds",
+              "1.5");
+      assertThat(bot.exit()).as(bot.out() + bot.err()).isZero();
+      assertThat(bot.out())
+          .contains("lanbot joined 'cli-lan-tiles' on the LAN (" + address + ") as player ");
+
+      Cli.Result first =
+          Cli.run(
+              "game-client",
+              "--lan",
+              "--lan-port",
+              lanPort,
+              "--name",
+              "anybot",
+              "--bot",
+              "--seconds",
+              "0.5");
+      assertThat(first.exit()).as(first.out() + first.err()).isZero();
+      assertThat(first.out()).contains("anybot joined 'cli-lan-tiles' on the LAN");
+
+      Cli.Result lost =
+          Cli.run(
+              "game-client", "--lan", "nobody", "--lan-port", lanPort, "--name", "lost", "--bot");
+      assertThat(lost.exit()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(lost.err())
+          .isEqualTo(
+              "gamewire: cannot join as lost: no tile server named 'nobody' on the LAN; found"
+                  + " 'cli-lan-tiles' (tiles, "
+                  + address
+                  + ")"
+                  + System.lineSeparator());
+
+      Cli.Result both = Cli.run("game-client", address, "--lan", "--name", "two", "--bot");
+      assertThat(both.exit()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(both.err())
+          .contains("give either ADDR, --server-name NAME with --connector ADDR, or --lan [NAME]");
+    } finally {
+      server.interrupt();
+    }
+    assertThat(server.awaitExit()).isZero();
+  }
+
+  @Test
+  void noLanTurnsTheAnnouncementOff() throws Exception {
+    Cli.Running server =
+        Cli.start(
+            LineFeed.of(), "game-server", "--bind", "127.0.0.1:0", "--seconds", "60", "--no-lan");
+    try {
+      server.awaitOut("listening on");
+    } finally {
+      server.interrupt();
+    }
+    assertThat(server.awaitExit()).isZero();
+    // The announcement would come between these lines; the whole output is in now.
+    assertThat(server.out()).contains("tile game server stopped").doesNotContain("LAN");
+  }
 }

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A player of the tile game: joins by name, holds the map the server sent and predicts its own
- * movement with the server's rules; a {@code MOVE_REJECTED} from the server puts the player back
- * where the server has it (reconciliation). Other players are drawn as the state says.
+ * movement with the server's rules ({@link MovePrediction}): each new state from the server
+ * reconciles the prediction, the server's position for this player with the inputs it has not
+ * processed yet replayed on top. A rejected move is corrected by the next state.
  *
  * <p>Threads: {@link #move} and {@link #breakTile} from one thread (a bot's or the window's); the
  * rest from any thread.
@@ -34,7 +35,8 @@ public final class TileClient implements AutoCloseable {
   private final String name;
   private final TileWorld world;
   private final Object lock = new Object();
-  private double[] predicted;
+  private final MovePrediction prediction;
+  private Map<Object, Object> reconciled; // the state the prediction last reconciled with
   private final AtomicLong rejectedMoves = new AtomicLong();
   private final AtomicLong rejectedBreaks = new AtomicLong();
 
@@ -43,6 +45,7 @@ public final class TileClient implements AutoCloseable {
     this.id = id;
     this.name = name;
     this.world = world;
+    this.prediction = new MovePrediction(world, SPEED, MAX_FRAME_SECONDS);
   }
 
   /**
@@ -121,7 +124,7 @@ public final class TileClient implements AutoCloseable {
                       "MOVE_REJECTED",
                       e -> {
                         if (self[0] != null) {
-                          self[0].reconcile(e);
+                          self[0].rejectedMoves.incrementAndGet();
                         }
                       })
                   .on(
@@ -174,15 +177,6 @@ public final class TileClient implements AutoCloseable {
     }
   }
 
-  private void reconcile(GameEvent e) {
-    rejectedMoves.incrementAndGet();
-    if (e.arg(1) instanceof Double x && e.arg(2) instanceof Double y) {
-      synchronized (lock) {
-        predicted = new double[] {x, y};
-      }
-    }
-  }
-
   public long id() {
     return id;
   }
@@ -210,27 +204,60 @@ public final class TileClient implements AutoCloseable {
     return TileGame.tile(world, client.state(), x, y);
   }
 
-  /** Where this player is: predicted, or as the server says before the first move. */
+  /** Where this player is, predicted; null before the server has placed it. */
   public double[] position() {
     synchronized (lock) {
-      if (predicted == null) {
-        double[] p = TileGame.position(TileGame.players(client.state()).get(id));
-        if (p == null) {
-          return null;
-        }
-        predicted = p;
-      }
-      return predicted.clone();
+      reconcile(client.state());
+      return prediction.position();
     }
   }
 
-  /** The other players' positions, by id, as the state says. */
+  /** Moves sent that the server has not processed yet (as of the newest state). */
+  public int pendingMoves() {
+    synchronized (lock) {
+      reconcile(client.state());
+      return prediction.pending();
+    }
+  }
+
+  /**
+   * Times a new state moved the predicted position (the server disagreed with the prediction), and
+   * the largest such correction in tiles: {corrections, largest}.
+   */
+  public double[] corrections() {
+    synchronized (lock) {
+      return new double[] {prediction.corrections(), prediction.largestCorrection()};
+    }
+  }
+
+  /**
+   * Reconciles with {@code state} if it is newer than the last one (states are immutable, so a new
+   * object is a new update). Holds {@link #lock}.
+   */
+  private void reconcile(Map<Object, Object> state) {
+    if (state == reconciled) {
+      return;
+    }
+    reconciled = state;
+    Object me = TileGame.players(state).get(id);
+    double[] p = TileGame.position(me);
+    if (p != null && me instanceof Map<?, ?> m && m.get("seq") instanceof Long acked) {
+      prediction.reconcile(p[0], p[1], acked, state);
+    }
+  }
+
+  /** The other players' positions, by id, as the newest state says. */
   public Map<Long, double[]> others() {
+    return others(client.state());
+  }
+
+  /** The other players' positions, by id, as {@code state} says. */
+  public Map<Long, double[]> others(Map<Object, Object> state) {
     Map<Long, double[]> out = new HashMap<>();
-    for (Map.Entry<Object, Object> e : TileGame.players(client.state()).entrySet()) {
+    for (Map.Entry<Object, Object> e : TileGame.players(state).entrySet()) {
       double[] p = TileGame.position(e.getValue());
-      if (p != null && !e.getKey().equals(id)) {
-        out.put((Long) e.getKey(), p);
+      if (p != null && e.getKey() instanceof Long other && other != id) {
+        out.put(other, p);
       }
     }
     return out;
@@ -242,29 +269,13 @@ public final class TileClient implements AutoCloseable {
    * play yet).
    */
   public boolean move(double dx, double dy, double dt) {
-    double len = Math.hypot(dx, dy);
-    double[] from = position();
-    if (from == null || len == 0) {
-      return false;
+    MovePrediction.Input in;
+    synchronized (lock) {
+      Map<Object, Object> state = client.state();
+      reconcile(state);
+      in = prediction.step(dx, dy, dt, state);
     }
-    double step = SPEED * Math.min(dt, MAX_FRAME_SECONDS) / len;
-    double[][] tries = {
-      {from[0] + dx * step, from[1] + dy * step},
-      {from[0] + dx * step, from[1]},
-      {from[0], from[1] + dy * step}
-    };
-    Map<Object, Object> state = client.state();
-    for (double[] to : tries) {
-      if ((to[0] != from[0] || to[1] != from[1])
-          && TileGame.pathClear(world, state, from[0], from[1], to[0], to[1])) {
-        synchronized (lock) {
-          predicted = to;
-        }
-        client.dispatch("MOVE", to[0], to[1]);
-        return true;
-      }
-    }
-    return false;
+    return in != null && client.dispatch("MOVE", in.dx(), in.dy(), (long) in.seq());
   }
 
   /** Asks to break the tile (tx, ty); false if it is not breakable or not within reach here. */

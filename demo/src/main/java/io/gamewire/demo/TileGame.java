@@ -13,12 +13,12 @@ import java.util.regex.Pattern;
  * join, move and tile break before it changes the state. Everything here runs on the game thread.
  *
  * <p>State: {@code tick} (the server's tick count), {@code players} (client id → {@code {name, x,
- * y}}, positions in tiles) and {@code tiles} (tile index → tile kind, only the tiles changed since
- * the world was generated). Events from clients: {@code JOIN(name)}, {@code MOVE(x, y)} (the new
- * position), {@code BREAK(tx, ty)}. Replies: {@code WELCOME(id, width, height, map)} ({@link
- * TileWorld#compress}), {@code JOIN_REFUSED(code, message)}, {@code MOVE_REJECTED(reason, x, y)}
- * (with the position the server holds, for the client to reconcile) and {@code
- * BREAK_REJECTED(reason)}. See {@code docs/DEMO.md}.
+ * y, seq}}, positions in tiles, {@code seq} the last move processed) and {@code tiles} (tile index
+ * → tile kind, only the tiles changed since the world was generated). Events from clients: {@code
+ * JOIN(name)}, {@code MOVE(dx, dy, seq)} (a step and its input number), {@code BREAK(tx, ty)}.
+ * Replies: {@code WELCOME(id, width, height, map)} ({@link TileWorld#compress}), {@code
+ * JOIN_REFUSED(code, message)}, {@code MOVE_REJECTED(reason, seq)} (the next state corrects the
+ * client) and {@code BREAK_REJECTED(reason)}. See {@code docs/DEMO.md}.
  */
 public final class TileGame {
   /** Fastest a player may move, in tiles per second. */
@@ -140,7 +140,8 @@ public final class TileGame {
     replies.send(
         client, "WELCOME", (long) client, (long) world.width(), (long) world.height(), map);
     return Map.of(
-        "players", Map.of((long) client, Map.of("name", name, "x", spawn[0], "y", spawn[1])));
+        "players",
+        Map.of((long) client, Map.of("name", name, "x", spawn[0], "y", spawn[1], "seq", 0L)));
   }
 
   private static boolean nameTaken(Map<Object, Object> players, String name) {
@@ -193,9 +194,12 @@ public final class TileGame {
   }
 
   /**
-   * {@code MOVE(x, y)}: accepted when the new position is on the map, the straight path to it
-   * crosses only walkable tiles, and the distance fits the player's movement budget ({@link
-   * #MAX_SPEED}, with at most {@link #MAX_BURST_SECONDS} saved up).
+   * {@code MOVE(dx, dy, seq)}: a step of (dx, dy) tiles from where the server has the player, input
+   * number {@code seq} of this client (above every earlier one). Accepted when the new position is
+   * on the map, the straight path to it crosses only walkable tiles, and the distance fits the
+   * player's movement budget ({@link #MAX_SPEED}, with at most {@link #MAX_BURST_SECONDS} saved
+   * up). Accepted or not, a move with a valid {@code seq} becomes the player's {@code seq} in the
+   * state: the client's acknowledgement, from which it replays its newer inputs.
    */
   public Map<?, ?> move(GameEvent e, Map<Object, Object> state) {
     long id = e.clientId();
@@ -204,16 +208,25 @@ public final class TileGame {
     }
     double fromX = (Double) me.get("x");
     double fromY = (Double) me.get("y");
+    long lastSeq = me.get("seq") instanceof Long l ? l : 0;
     String reason = null;
     double x = Double.NaN;
     double y = Double.NaN;
-    if (!(e.arg(0) instanceof Double dx) || !(e.arg(1) instanceof Double dy)) {
-      reason = "a move is MOVE(x, y) with two floating-point numbers";
+    long seq = -1;
+    if (!(e.arg(0) instanceof Double dx)
+        || !(e.arg(1) instanceof Double dy)
+        || !(e.arg(2) instanceof Long s)
+        || !Double.isFinite(dx)
+        || !Double.isFinite(dy)) {
+      reason = "a move is MOVE(dx, dy, seq) with two finite floating-point numbers and an integer";
+    } else if (s <= lastSeq || s > Integer.MAX_VALUE) {
+      reason = "seq " + s + " is not above the last move's " + lastSeq;
     } else {
-      x = dx;
-      y = dy;
-      double distance = Math.hypot(x - fromX, y - fromY);
-      if (!Double.isFinite(x) || !Double.isFinite(y) || !insideMap(x, y)) {
+      seq = s;
+      x = fromX + dx;
+      y = fromY + dy;
+      double distance = Math.hypot(dx, dy);
+      if (!insideMap(x, y)) {
         reason = "off the map";
       } else if (distance > budget.getOrDefault(id, 0.0) + 1e-9) {
         reason = "too fast";
@@ -225,10 +238,10 @@ public final class TileGame {
     }
     if (reason != null) {
       rejectedMoves.incrementAndGet();
-      replies.send((int) id, "MOVE_REJECTED", reason, fromX, fromY);
-      return Map.of();
+      replies.send((int) id, "MOVE_REJECTED", reason, seq);
+      return seq < 0 ? Map.of() : Map.of("players", Map.of(id, Map.of("seq", seq)));
     }
-    return Map.of("players", Map.of(id, Map.of("x", x, "y", y)));
+    return Map.of("players", Map.of(id, Map.of("x", x, "y", y, "seq", seq)));
   }
 
   private boolean insideMap(double x, double y) {

@@ -10,7 +10,6 @@ import java.awt.event.KeyEvent;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
 import java.awt.image.BufferedImage;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +19,11 @@ import javax.swing.SwingUtilities;
 import javax.swing.Timer;
 
 /**
- * The tile game's window: arrow keys walk, space breaks the crate in front. Yellow is you, blue the
- * others (smoothed towards each update); the HUD shows the link figures and players online.
+ * The tile game's window: arrow keys walk, space breaks the crate in front. Yellow is you
+ * (predicted, {@link MovePrediction}), blue the others, drawn {@value
+ * PlayerInterpolation#DEFAULT_DELAY_MILLIS} ms in the past between the server's snapshots ({@link
+ * PlayerInterpolation}); the HUD shows the link figures and players online. Moves go out at {@link
+ * BotSwarm#STEPS_PER_SECOND}, frames are painted at {@value #FRAMES_PER_SECOND} per second.
  */
 public final class TileWindow extends JPanel {
   private static final long serialVersionUID = 1L;
@@ -31,11 +33,14 @@ public final class TileWindow extends JPanel {
     new Color(0x3b7d3b), new Color(0x6b6b6b), new Color(0x2f5fb3), new Color(0x9a6a2f)
   };
   public static final Color YOU = Color.YELLOW;
+  public static final Color OTHERS = new Color(0x8fc7ff);
+  static final int FRAMES_PER_SECOND = 60;
 
   private final transient TileClient player;
   private final transient LinkFigures figures;
   private final boolean[] keys = new boolean[4]; // left, right, up, down
-  private final Map<Long, double[]> shown = new HashMap<>();
+  private final transient PlayerInterpolation interpolation = PlayerInterpolation.forTileGame();
+  private transient Map<Object, Object> interpolated; // the newest state given to interpolation
   private double faceX = 1;
   private double faceY;
   private long lastFrame = System.nanoTime();
@@ -102,7 +107,8 @@ public final class TileWindow extends JPanel {
           f.setResizable(false);
           f.setVisible(true);
           panel.requestFocusInWindow();
-          new Timer(1000 / BotSwarm.STEPS_PER_SECOND, e -> panel.frame()).start();
+          new Timer(1000 / BotSwarm.STEPS_PER_SECOND, e -> panel.step()).start();
+          new Timer(1000 / FRAMES_PER_SECOND, e -> panel.repaint()).start();
           frame[0] = f;
         });
     if (seconds > 0) {
@@ -142,7 +148,8 @@ public final class TileWindow extends JPanel {
     return new int[] {(int) (position[0] * TILE), HUD + (int) (position[1] * TILE)};
   }
 
-  private void frame() {
+  /** One input step: walk as the keys say, sample the link figures now and then. */
+  private void step() {
     long now = System.nanoTime();
     double dt = (now - lastFrame) / 1e9;
     lastFrame = now;
@@ -157,7 +164,19 @@ public final class TileWindow extends JPanel {
       lastSample = now;
       figures.sample(now);
     }
-    repaint();
+  }
+
+  /** Gives a state the interpolation has not seen to it, stamped with the server's tick. */
+  private void observe(long nowNanos) {
+    Map<Object, Object> state = player.state();
+    if (state == interpolated) {
+      return;
+    }
+    interpolated = state;
+    if (state.get("tick") instanceof Long tick) {
+      interpolation.add(
+          tick * (1_000_000_000L / TileGame.TICK_RATE), nowNanos, player.others(state));
+    }
   }
 
   @Override
@@ -172,14 +191,11 @@ public final class TileWindow extends JPanel {
       }
     }
     g2.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    Map<Long, double[]> others = player.others();
-    shown.keySet().retainAll(others.keySet());
-    g2.setColor(new Color(0x8fc7ff));
-    for (Map.Entry<Long, double[]> e : others.entrySet()) {
-      double[] to = e.getValue();
-      double[] p = shown.computeIfAbsent(e.getKey(), k -> to.clone());
-      p[0] += (to[0] - p[0]) * 0.5; // ease towards the newest update between updates
-      p[1] += (to[1] - p[1]) * 0.5;
+    long now = System.nanoTime();
+    observe(now);
+    Map<Long, double[]> others = interpolation.at(now);
+    g2.setColor(OTHERS);
+    for (double[] p : others.values()) {
       dot(g2, p);
     }
     double[] me = player.position();
@@ -190,9 +206,14 @@ public final class TileWindow extends JPanel {
     g2.setColor(Color.WHITE);
     g2.drawString(figures.line(), 6, 14);
     g2.drawString(
-        (others.size() + 1) + " players online | arrows walk, space breaks the crate in front",
+        online(TileGame.players(player.state()).size())
+            + " | arrows walk, space breaks the crate in front",
         6,
         30);
+  }
+
+  static String online(int players) {
+    return players + (players == 1 ? " player" : " players") + " online";
   }
 
   private static void dot(Graphics2D g2, double[] p) {

@@ -83,6 +83,11 @@ class TileGameEndToEndTest {
                       .allMatch(players::containsKey);
                   assertThat(c.state().get("tiles")).isEqualTo(truth.get("tiles"));
                   assertThat(TileGame.players(c.state())).isEqualTo(TileGame.players(truth));
+                  // Every move acknowledged: the prediction is the server's position, exactly.
+                  assertThat(c.pendingMoves()).as("moves %s has in flight", c.name()).isZero();
+                  assertThat(c.position())
+                      .as("where %s predicts itself", c.name())
+                      .containsExactly(TileGame.position(TileGame.players(truth).get(c.id())));
                   for (int y = 0; y < c.world().height(); y++) {
                     for (int x = 0; x < c.world().width(); x++) {
                       assertThat(c.tile(x, y))

@@ -48,6 +48,17 @@ class TileGameTest {
         });
   }
 
+  private final Map<Integer, Long> seqs = new java.util.HashMap<>();
+
+  /** {@code MOVE(dx, dy, seq)} with the client's next input number. */
+  private void move(int client, double dx, double dy) {
+    event(client, "MOVE", dx, dy, seqs.merge(client, 1L, Long::sum));
+  }
+
+  private long seq(long id) {
+    return (Long) ((Map<?, ?>) TileGame.players(state).get(id)).get("seq");
+  }
+
   private void ticks(int n) {
     for (int i = 0; i < n; i++) {
       apply(game.timeStep(state, TICK));
@@ -157,19 +168,55 @@ class TileGameTest {
   @Test
   void aMoveWithinTheSpeedLimitIsAcceptedAndAFasterOneRejected() {
     event(1, "JOIN", "alice");
+    assertThat(seq(1)).isZero();
     int[] open = openPair();
     place(1, open[0], open[1]);
     ticks(1); // 0.25 tiles of budget
-    event(1, "MOVE", open[0] + 0.7, open[1] + 0.5);
-    assertThat(pos(1)).containsExactly(open[0] + 0.7, open[1] + 0.5);
+    move(1, 0.2, 0.0);
+    assertThat(pos(1)).containsExactly(open[0] + 0.5 + 0.2, open[1] + 0.5);
+    assertThat(seq(1)).isEqualTo(1);
 
     ticks(1);
-    event(1, "MOVE", open[0] + 1.4, open[1] + 0.5); // 0.7 tiles in one tick: 14 tiles/s
-    assertThat(last())
-        .isEqualTo(
-            new Reply(1, "MOVE_REJECTED", List.of("too fast", open[0] + 0.7, open[1] + 0.5)));
-    assertThat(pos(1)).containsExactly(open[0] + 0.7, open[1] + 0.5);
+    move(1, 0.7, 0.0); // 0.7 tiles in one tick: 14 tiles/s
+    assertThat(last()).isEqualTo(new Reply(1, "MOVE_REJECTED", List.of("too fast", 2L)));
+    assertThat(pos(1)).containsExactly(open[0] + 0.5 + 0.2, open[1] + 0.5);
+    assertThat(seq(1)).as("a rejected move is processed too").isEqualTo(2);
     assertThat(game.rejectedMoves()).isEqualTo(1);
+  }
+
+  @Test
+  void aMoveNeedsASeqAboveTheLastOneAndFiniteSteps() {
+    event(1, "JOIN", "alice");
+    int[] open = openPair();
+    place(1, open[0], open[1]);
+    ticks(10);
+    event(1, "MOVE", 0.1, 0.0, 5L);
+    assertThat(seq(1)).isEqualTo(5);
+    double[] at = pos(1);
+    for (long stale : new long[] {5L, 4L, 0L, -1L}) {
+      event(1, "MOVE", 0.1, 0.0, stale);
+      assertThat(last())
+          .isEqualTo(
+              new Reply(
+                  1,
+                  "MOVE_REJECTED",
+                  List.of("seq " + stale + " is not above the last move's 5", -1L)));
+    }
+    event(1, "MOVE", 0.1, 0.0, (long) Integer.MAX_VALUE + 1);
+    assertThat(last().args().get(0)).asString().startsWith("seq 2147483648 is not above");
+    assertThat(seq(1)).isEqualTo(5);
+    assertThat(pos(1)).containsExactly(at);
+
+    event(1, "MOVE", 3L, 3L, 6L);
+    assertThat(last().args().get(0)).asString().startsWith("a move is MOVE(dx, dy, seq)");
+    event(1, "MOVE", 0.1, 0.0);
+    assertThat(last().args().get(0)).asString().startsWith("a move is MOVE(dx, dy, seq)");
+    event(1, "MOVE", Double.NaN, 0.0, 6L);
+    assertThat(last().args().get(0)).asString().startsWith("a move is MOVE(dx, dy, seq)");
+    event(1, "MOVE", Double.POSITIVE_INFINITY, 0.0, 6L);
+    assertThat(last().args().get(0)).asString().startsWith("a move is MOVE(dx, dy, seq)");
+    assertThat(seq(1)).as("malformed moves acknowledge nothing").isEqualTo(5);
+    assertThat(pos(1)).containsExactly(at);
   }
 
   @Test
@@ -179,7 +226,7 @@ class TileGameTest {
     place(1, open[0], open[1]);
     ticks(TileGame.TICK_RATE * 10); // ten idle seconds
     double cap = TileGame.MAX_SPEED * TileGame.MAX_BURST_SECONDS;
-    event(1, "MOVE", open[0] + 0.5 + 0.0, open[1] + 0.5 + cap + 0.01);
+    move(1, 0.0, cap + 0.01);
     assertThat(last().type()).isEqualTo("MOVE_REJECTED");
   }
 
@@ -189,10 +236,10 @@ class TileGameTest {
     int[] open = openPair();
     place(1, open[0], open[1]);
     ticks(2); // 0.5 tiles
-    event(1, "MOVE", open[0] + 0.75, open[1] + 0.5);
-    event(1, "MOVE", open[0] + 1.0, open[1] + 0.5);
+    move(1, 0.25, 0.0);
+    move(1, 0.25, 0.0);
     assertThat(pos(1)[0]).isEqualTo(open[0] + 1.0);
-    event(1, "MOVE", open[0] + 1.1, open[1] + 0.5); // budget spent within the same tick
+    move(1, 0.1, 0.0); // budget spent within the same tick
     assertThat(last().args().get(0)).isEqualTo("too fast");
   }
 
@@ -205,17 +252,18 @@ class TileGameTest {
       int[] spot = besideOf(kind);
       place(1, spot[0], spot[1]);
       ticks(100);
-      event(1, "MOVE", spot[0] + 1.5, spot[1] + 0.5);
+      move(1, 1.0, 0.0);
       assertThat(last().args().get(0)).as("into kind %d", kind).isEqualTo("blocked");
     }
+    double[] at = pos(1);
     for (double[] off :
-        new double[][] {{-0.1, 3}, {3, -0.1}, {64.0, 3}, {3, 48.0}, {Double.NaN, 3}}) {
+        new double[][] {
+          {-at[0] - 0.1, 0}, {0, -at[1] - 0.1}, {64.01 - at[0], 0}, {0, 48.01 - at[1]}
+        }) {
       ticks(100);
-      event(1, "MOVE", off[0], off[1]);
-      assertThat(last().args().get(0)).as("to %s", Arrays.toString(off)).isEqualTo("off the map");
+      move(1, off[0], off[1]);
+      assertThat(last().args().get(0)).as("by %s", Arrays.toString(off)).isEqualTo("off the map");
     }
-    event(1, "MOVE", 3L, 3L);
-    assertThat(last().args().get(0)).asString().startsWith("a move is MOVE(x, y)");
   }
 
   /** A ground tile whose right neighbour is of {@code kind}. */
@@ -237,9 +285,10 @@ class TileGameTest {
     double[] bob = pos(2);
     ticks(10);
     // Client 1's MOVE moves client 1's player: there is no way to name another.
-    event(1, "MOVE", bob[0], bob[1]);
+    move(1, 0.1, 0.0);
     assertThat(pos(2)).containsExactly(bob[0], bob[1]);
-    event(3, "MOVE", 1.5, 1.5); // not joined: ignored
+    assertThat(seq(2)).isZero();
+    move(3, 0.1, 0.1); // not joined: ignored
     assertThat(TileGame.players(state)).hasSize(2);
   }
 

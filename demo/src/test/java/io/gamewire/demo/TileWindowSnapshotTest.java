@@ -51,6 +51,14 @@ class TileWindowSnapshotTest {
       assertThat(image.getRGB(p[0], p[1]) & 0xffffff)
           .as("the player's colour at %s in %s", java.util.Arrays.toString(p), png)
           .isEqualTo(TileWindow.YOU.getRGB() & 0xffffff);
+      // The other player, from the one snapshot the window's interpolation has: where it stands.
+      double[] there = TileGame.position(TileGame.players(server.server().state()).get(other.id()));
+      if (Math.hypot(there[0] - at[0], there[1] - at[1]) > 1.5) {
+        int[] q = TileWindow.pixel(there);
+        assertThat(image.getRGB(q[0], q[1]) & 0xffffff)
+            .as("the other player's colour at %s in %s", java.util.Arrays.toString(q), png)
+            .isEqualTo(TileWindow.OTHERS.getRGB() & 0xffffff);
+      }
     }
   }
 }
