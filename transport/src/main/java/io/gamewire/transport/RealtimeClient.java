@@ -364,7 +364,7 @@ public final class RealtimeClient implements AutoCloseable {
       }
       boolean queued;
       try {
-        queued = endpoint.isConnected() && endpoint.send(s.channel(), s.data(), cb);
+        queued = endpoint.isConnected() && endpoint.sendShared(s.channel(), s.data(), cb);
       } catch (IllegalStateException e) {
         queued = false;
       }

@@ -296,6 +296,19 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
     return connection.send(channel, message, callbacks);
   }
 
+  /** Like {@link #send}, sharing {@code message} ({@link RealtimeConnection#sendShared}). */
+  public boolean sendShared(
+      int channel, ByteBuf message, RealtimeConnection.MessageCallbacks callbacks) {
+    if (connection == null) {
+      if (state == State.CLOSED) {
+        return false;
+      }
+      throw new IllegalStateException(
+          "not connected yet (state " + state + "): wait for Listener.onConnected");
+    }
+    return connection.sendShared(channel, message, callbacks);
+  }
+
   /**
    * Closes the connection telling the server {@code reasonCode} and {@code text}; during the
    * handshake, abandons it ({@link ConnectFailure#CANCELLED}).
