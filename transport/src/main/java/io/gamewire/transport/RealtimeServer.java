@@ -390,8 +390,8 @@ public final class RealtimeServer implements AutoCloseable {
 
     @Override
     protected DatagramPacket poll(long now) {
-      RealtimeServerEndpoint.Outgoing o = endpoint.pollDatagram(now);
-      return o == null ? null : new DatagramPacket(o.bytes(), o.to());
+      ByteBuf d = endpoint.poll(now);
+      return d == null ? null : new DatagramPacket(d, endpoint.polledAddress());
     }
 
     @Override

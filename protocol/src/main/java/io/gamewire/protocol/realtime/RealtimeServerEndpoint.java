@@ -96,6 +96,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
   private Slot[] dirty = new Slot[16];
   private int dirtyCount;
   private int dirtyIndex; // where the output pass under way stands
+  private InetSocketAddress polledAddress;
   private boolean urgent; // a connection owes an ack that must not wait for the end of the batch
   private final DeadlineWheel<Slot> wheel = new DeadlineWheel<>();
   private long timerNow;
@@ -355,12 +356,22 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
    * output. Call repeatedly until null.
    */
   public Outgoing pollDatagram(long nowNanos) {
+    ByteBuf d = poll(nowNanos);
+    return d == null ? null : new Outgoing(polledAddress, d);
+  }
+
+  /**
+   * Like {@link #pollDatagram} without the wrapper: the next datagram to send now, or null; its
+   * destination is {@link #polledAddress()} until the next call. For a transport's hot path.
+   */
+  public ByteBuf poll(long nowNanos) {
     if (closed) {
       return null;
     }
     Outgoing reply = replies.pollFirst();
     if (reply != null) {
-      return reply;
+      polledAddress = reply.to();
+      return reply.bytes();
     }
     // One pass visits each dirty connection once, staying on it while it has datagrams, so
     // draining k datagrams from d dirty connections costs d + k calls. A connection made dirty
@@ -370,7 +381,8 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       if (!s.removed) {
         ByteBuf d = s.connection.pollDatagram(nowNanos);
         if (d != null) {
-          return new Outgoing(s.address, d);
+          polledAddress = s.address;
+          return d;
         }
         if (s.connection.isClosed()) {
           byId.remove(s.id); // closed and nothing left to tell the peer
@@ -387,7 +399,13 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     dirtyIndex = 0;
     dirtyCount = 0;
     urgent = false;
+    polledAddress = null;
     return null;
+  }
+
+  /** Where the datagram {@link #poll} returned last goes. */
+  public InetSocketAddress polledAddress() {
+    return polledAddress;
   }
 
   private void markDirty(Slot s) {
