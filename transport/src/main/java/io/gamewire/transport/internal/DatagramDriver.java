@@ -107,6 +107,9 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drainSends;
   private final Runnable timerTask = this::onTimer;
+  private final Runnable flushTask = this::scheduledFlush;
+  private boolean inRead; // between the first channelRead of a batch and channelReadComplete
+  private boolean flushScheduled;
 
   private List<SideProtocol> sides = List.of();
   private final SideSocket sideSocket = new SharedSocket();
@@ -199,6 +202,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
     DatagramPacket p = (DatagramPacket) msg;
     datagramsRead++; // loop thread only; volatile for readers elsewhere
     try {
@@ -234,7 +238,13 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
     readBatches++;
+    flush();
+  }
+
+  private void scheduledFlush() {
+    flushScheduled = false;
     flush();
   }
 
@@ -265,13 +275,19 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
    * owns {@code data}; on failure the caller still does.
    */
   protected final boolean offer(Send s) {
+    EventLoop l = loop; // set at registration, before any public send is possible
+    if (l.inEventLoop() && !stopped) {
+      // A listener on the I/O thread (an echo, a reply): hand it over now instead of a queue
+      // round trip; written at the end of the read batch, or by one flush task after this task.
+      deliverNow(s);
+      return true;
+    }
     if (stopped || queued.incrementAndGet() > maxQueuedSends) {
       queued.decrementAndGet();
       return false;
     }
     sends.add(s);
     if (drainScheduled.compareAndSet(false, true)) {
-      EventLoop l = loop; // set at registration, before any public send is possible
       try {
         l.execute(drainTask);
       } catch (RejectedExecutionException e) {
@@ -279,6 +295,20 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
       }
     }
     return true;
+  }
+
+  private void deliverNow(Send s) {
+    try {
+      deliver(System.nanoTime(), s);
+    } catch (RuntimeException e) {
+      log.warn("realtime send on channel {} failed", s.channel(), e);
+    } finally {
+      s.data().release();
+    }
+    if (!inRead && !flushScheduled) {
+      flushScheduled = true;
+      loop.execute(flushTask);
+    }
   }
 
   /** Messages waiting for the event loop. */
