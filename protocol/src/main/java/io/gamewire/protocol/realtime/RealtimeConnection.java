@@ -832,7 +832,14 @@ public final class RealtimeConnection implements AutoCloseable {
         }
       }
       case RELIABLE_ORDERED -> {
-        if (c.reliableIn.accept(id, message) == ReliableReceiver.Result.ACCEPTED) {
+        boolean accepted;
+        if (c.reliableIn.acceptNext(id)) {
+          deliver(c, message); // in order, the common case: no held copy
+          accepted = true;
+        } else {
+          accepted = c.reliableIn.accept(id, message) == ReliableReceiver.Result.ACCEPTED;
+        }
+        if (accepted) {
           ByteBuf next;
           while (!closed && (next = c.reliableIn.poll()) != null) {
             try {
