@@ -125,6 +125,9 @@ public final class RealtimeClient implements AutoCloseable {
     }
     if (!b.listenersOnIoThread) {
       Executor executor = b.listenerExecutor;
+      if (executor == null && b.ioThreads != null) {
+        executor = b.ioThreads.listenerPool(); // a thousand clients, not a thousand threads
+      }
       if (executor == null) {
         executor =
             ownListenerPool = ListenerThreads.newPool(1, "gamewire-realtime-client-listener");
@@ -364,7 +367,7 @@ public final class RealtimeClient implements AutoCloseable {
       }
       boolean queued;
       try {
-        queued = endpoint.isConnected() && endpoint.send(s.channel(), s.data(), cb);
+        queued = endpoint.isConnected() && endpoint.sendShared(s.channel(), s.data(), cb);
       } catch (IllegalStateException e) {
         queued = false;
       }
@@ -476,7 +479,10 @@ public final class RealtimeClient implements AutoCloseable {
       return this;
     }
 
-    /** Runs listener callbacks on this executor, in order (default: one own thread). */
+    /**
+     * Runs listener callbacks on this executor, in order (default: the shared I/O threads' {@link
+     * IoThreads#listenerPool}, or one thread of the client's own).
+     */
     public Builder listenerExecutor(Executor executor) {
       this.listenerExecutor = Objects.requireNonNull(executor, "executor");
       return this;

@@ -390,13 +390,18 @@ public final class RealtimeServer implements AutoCloseable {
 
     @Override
     protected DatagramPacket poll(long now) {
-      RealtimeServerEndpoint.Outgoing o = endpoint.pollDatagram(now);
-      return o == null ? null : new DatagramPacket(o.bytes(), o.to());
+      ByteBuf d = endpoint.poll(now);
+      return d == null ? null : new DatagramPacket(d, endpoint.polledAddress());
     }
 
     @Override
     protected long nextTimeoutNanos() {
       return endpoint.nextTimeoutNanos();
+    }
+
+    @Override
+    protected boolean hasUrgentOutput() {
+      return endpoint.hasUrgentOutput();
     }
 
     @Override
@@ -408,7 +413,7 @@ public final class RealtimeServer implements AutoCloseable {
     protected void deliver(long now, Send s) {
       if (s.broadcast()) {
         for (Peer p : peers.values()) {
-          endpoint.send(p.id(), s.channel(), s.data(), null);
+          endpoint.sendShared(p.id(), s.channel(), s.data(), null);
         }
         return;
       }
@@ -417,7 +422,7 @@ public final class RealtimeServer implements AutoCloseable {
       if (cb != null && p != null && p.serial() != null) {
         cb = onExecutor(cb, p.serial());
       }
-      if (p == null || !endpoint.send(p.id(), s.channel(), s.data(), cb)) {
+      if (p == null || !endpoint.sendShared(p.id(), s.channel(), s.data(), cb)) {
         if (cb != null) {
           cb.onTimedOut(); // refused after send returned true: the message never went out
         }

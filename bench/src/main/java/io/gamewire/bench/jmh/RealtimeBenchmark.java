@@ -309,12 +309,12 @@ public class RealtimeBenchmark {
         d.release();
       }
     }
-    RealtimeServerEndpoint.Outgoing o;
-    while ((o = server.pollDatagram(now)) != null) {
+    ByteBuf o;
+    while ((o = server.poll(now)) != null) {
       try {
-        client.handleDatagram(now, SERVER, o.bytes());
+        client.handleDatagram(now, SERVER, o);
       } finally {
-        o.bytes().release();
+        o.release();
       }
     }
   }

@@ -286,14 +286,24 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
    * full. Before the connection is established this is a caller mistake and throws.
    */
   public boolean send(int channel, ByteBuf message, RealtimeConnection.MessageCallbacks callbacks) {
-    if (connection == null) {
-      if (state == State.CLOSED) {
-        return false;
-      }
+    RealtimeConnection c = connectionForSend();
+    return c != null && c.send(channel, message, callbacks);
+  }
+
+  /** Like {@link #send}, sharing {@code message} ({@link RealtimeConnection#sendShared}). */
+  public boolean sendShared(
+      int channel, ByteBuf message, RealtimeConnection.MessageCallbacks callbacks) {
+    RealtimeConnection c = connectionForSend();
+    return c != null && c.sendShared(channel, message, callbacks);
+  }
+
+  /** The connection, null once closed; sending before connecting is a caller mistake. */
+  private RealtimeConnection connectionForSend() {
+    if (connection == null && state != State.CLOSED) {
       throw new IllegalStateException(
           "not connected yet (state " + state + "): wait for Listener.onConnected");
     }
-    return connection.send(channel, message, callbacks);
+    return connection;
   }
 
   /**

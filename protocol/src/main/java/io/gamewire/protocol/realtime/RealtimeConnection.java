@@ -119,6 +119,11 @@ public final class RealtimeConnection implements AutoCloseable {
     int nextId;
     int oldestId; // reliable: oldest id not yet acknowledged (== nextId when none)
     int ringCount;
+    // Reliable: at or before the send time of every unacknowledged fragment in flight (MAX: none),
+    // and the fragments of in-flight messages not sent yet. Together they say when the earliest
+    // resend is due without walking the ring; a full walk makes the bound exact again.
+    long earliestSentAt = Long.MAX_VALUE;
+    int unsentFragments;
     final ReliableReceiver reliableIn;
     final SequencedReceiver sequencedIn;
 
@@ -236,6 +241,19 @@ public final class RealtimeConnection implements AutoCloseable {
    * throws.
    */
   public boolean send(int channel, ByteBuf message, MessageCallbacks callbacks) {
+    return enqueue(channel, message, callbacks, true);
+  }
+
+  /**
+   * Like {@link #send}, but keeps a retained slice of {@code message} instead of a copy: the caller
+   * promises never to change those bytes again (a transport's own copy of an application message,
+   * shared by every connection a broadcast goes to).
+   */
+  public boolean sendShared(int channel, ByteBuf message, MessageCallbacks callbacks) {
+    return enqueue(channel, message, callbacks, false);
+  }
+
+  private boolean enqueue(int channel, ByteBuf message, MessageCallbacks callbacks, boolean copy) {
     Objects.requireNonNull(message, "message");
     Channel c = channel >= 0 && channel < channelById.length ? channelById[channel] : null;
     if (c == null) {
@@ -258,7 +276,10 @@ public final class RealtimeConnection implements AutoCloseable {
     if (p == null) {
       p = new Pending();
     }
-    p.data = alloc.buffer(n, n).writeBytes(message, message.readerIndex(), n);
+    p.data =
+        copy
+            ? alloc.buffer(n, n).writeBytes(message, message.readerIndex(), n)
+            : message.retainedSlice(message.readerIndex(), n);
     p.fragmentCount = fragmenter.count(n);
     p.callbacks = callbacks;
     p.queuedAt = Long.MIN_VALUE; // stamped at the first poll that sees it (send has no clock)
@@ -356,22 +377,15 @@ public final class RealtimeConnection implements AutoCloseable {
     return false;
   }
 
-  /** When the earliest unacknowledged fragment on reliable channel {@code c} is due again. */
-  private long earliestResend(Channel c, long rto) {
-    long due = Long.MAX_VALUE;
-    int span = MessageId.distance(c.nextId, c.oldestId);
-    for (int d = 0; d < span; d++) {
-      Pending p = c.ring[(c.oldestId + d) & c.mask()];
-      if (p == null) {
-        continue;
-      }
-      for (int f = 0; f < p.fragmentCount; f++) {
-        if (!p.acked[f]) {
-          due = Math.min(due, p.sentAt[f] == NEVER ? Long.MIN_VALUE : p.sentAt[f] + rto);
-        }
-      }
+  /**
+   * When the earliest unacknowledged fragment on reliable channel {@code c} is due again, or
+   * earlier (the bound is exact after a full walk in {@link #packReliable}); O(1).
+   */
+  private static long earliestResend(Channel c, long rto) {
+    if (c.unsentFragments > 0) {
+      return Long.MIN_VALUE;
     }
-    return due;
+    return c.earliestSentAt == Long.MAX_VALUE ? Long.MAX_VALUE : c.earliestSentAt + rto;
   }
 
   private ByteBuf writePayload(long now) {
@@ -423,12 +437,21 @@ public final class RealtimeConnection implements AutoCloseable {
   }
 
   private int packReliable(Channel c, ByteBuf d, int records, long now, long rto) {
-    // Resends and unsent fragments of messages already in flight, oldest first.
-    int span = MessageId.distance(c.nextId, c.oldestId);
-    for (int i = 0; i < span && records < perPacket; i++) {
-      Pending p = c.ring[(c.oldestId + i) & c.mask()];
-      if (p != null) {
-        records = packReliableMessage(c, p, d, records, now, rto);
+    // Resends and unsent fragments of messages already in flight, oldest first. Only when the
+    // earliest resend may be due: otherwise nothing in the ring needs to go.
+    if (earliestResend(c, rto) <= now) {
+      int span = MessageId.distance(c.nextId, c.oldestId);
+      long earliest = Long.MAX_VALUE;
+      int i = 0;
+      for (; i < span && records < perPacket; i++) {
+        Pending p = c.ring[(c.oldestId + i) & c.mask()];
+        if (p != null) {
+          records = packReliableMessage(c, p, d, records, now, rto);
+          earliest = Math.min(earliest, earliestUnacked(p));
+        }
+      }
+      if (i == span) {
+        c.earliestSentAt = earliest; // walked every message in flight: exact again
       }
     }
     // New messages, while the window allows.
@@ -443,6 +466,7 @@ public final class RealtimeConnection implements AutoCloseable {
       p.id = c.nextId;
       c.ring[p.id & c.mask()] = p;
       c.ringCount++;
+      c.unsentFragments += p.fragmentCount;
       c.nextId = MessageId.next(c.nextId);
       records = packReliableMessage(c, p, d, records, now, rto);
     }
@@ -459,12 +483,27 @@ public final class RealtimeConnection implements AutoCloseable {
         break;
       }
       records = writeFragment(d, c, p, f, records);
+      if (p.sentAt[f] == NEVER) {
+        c.unsentFragments--;
+      }
       p.sentAt[f] = now;
+      c.earliestSentAt = Math.min(c.earliestSentAt, now);
       if (p.firstSentAt == NEVER) {
         p.firstSentAt = now;
       }
     }
     return records;
+  }
+
+  /** The earliest send time of {@code p}'s unacknowledged, sent fragments, or MAX. */
+  private static long earliestUnacked(Pending p) {
+    long t = Long.MAX_VALUE;
+    for (int f = 0; f < p.fragmentCount; f++) {
+      if (!p.acked[f] && p.sentAt[f] != NEVER) {
+        t = Math.min(t, p.sentAt[f]);
+      }
+    }
+    return t;
   }
 
   private int packUnreliable(Channel c, ByteBuf d, int records, long now) {
@@ -793,7 +832,14 @@ public final class RealtimeConnection implements AutoCloseable {
         }
       }
       case RELIABLE_ORDERED -> {
-        if (c.reliableIn.accept(id, message) == ReliableReceiver.Result.ACCEPTED) {
+        boolean accepted;
+        if (c.reliableIn.acceptNext(id)) {
+          deliver(c, message); // in order, the common case: no held copy
+          accepted = true;
+        } else {
+          accepted = c.reliableIn.accept(id, message) == ReliableReceiver.Result.ACCEPTED;
+        }
+        if (accepted) {
           ByteBuf next;
           while (!closed && (next = c.reliableIn.poll()) != null) {
             try {
@@ -957,6 +1003,8 @@ public final class RealtimeConnection implements AutoCloseable {
         }
       }
       c.ringCount = 0;
+      c.unsentFragments = 0;
+      c.earliestSentAt = Long.MAX_VALUE;
     }
   }
 
@@ -984,6 +1032,16 @@ public final class RealtimeConnection implements AutoCloseable {
 
   public boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Whether this side received {@link #ACK_EVERY_PACKETS} payload packets since it last sent: the
+   * next poll sends an ack, and a caller reading a long batch of datagrams should poll before it
+   * reads on, or the oldest of them fall out of the 33 sequences one header acknowledges and the
+   * peer counts them lost.
+   */
+  public boolean ackUrgent() {
+    return ackOwed && !closed && receivedSinceSend >= ACK_EVERY_PACKETS;
   }
 
   public ConnectionStats stats(long nowNanos) {

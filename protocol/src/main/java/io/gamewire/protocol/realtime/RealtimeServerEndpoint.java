@@ -51,13 +51,14 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
   /** Replies (challenges, denials, acceptances) held before the caller polls them. */
   public static final int MAX_QUEUED_REPLIES = 4096;
 
-  private final class Slot implements RealtimeConnection.Listener {
+  private final class Slot extends DeadlineWheel.Node implements RealtimeConnection.Listener {
     final int id;
     final InetSocketAddress address;
     final long clientNonce;
     final int token;
     RealtimeConnection connection;
     boolean removed; // gone from byId
+    boolean dirty; // in the dirty list: the next output pass polls it
 
     Slot(int id, InetSocketAddress address, long clientNonce, int token) {
       this.id = id;
@@ -89,13 +90,21 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
 
   private final Map<InetSocketAddress, Slot> byAddress = new HashMap<>();
   private final Map<Integer, Slot> byId = new LinkedHashMap<>();
-  // byId's values as an array, rebuilt (a new array) only when byId changes, so the output pass
-  // and the timer scans take a snapshot without allocating per call.
-  private Slot[] slots = new Slot[0];
-  private boolean slotsChanged;
-  // The connections of the output pass under way (pollDatagram), and where it stands; -1: none.
-  private Slot[] pass = slots;
-  private int passIndex = -1;
+  // Connections that may have output: they received a datagram, were given a message, or their
+  // timer fired. An output pass (pollDatagram) polls only these, then puts each on the wheel at
+  // its next deadline, so neither output nor timers walk every connection.
+  private Slot[] dirty = new Slot[16];
+  private int dirtyCount;
+  private int dirtyIndex; // where the output pass under way stands
+  private InetSocketAddress polledAddress;
+  private boolean urgent; // a connection owes an ack that must not wait for the end of the batch
+  private final DeadlineWheel<Slot> wheel = new DeadlineWheel<>();
+  private long timerNow;
+  private final java.util.function.Consumer<Slot> onDeadline =
+      s -> {
+        s.connection.handleTimeout(timerNow);
+        markDirty(s);
+      };
   private final ArrayDeque<Outgoing> replies = new ArrayDeque<>();
   private final byte[] mac = new byte[ChallengeMinter.MAC_BYTES];
   private int nextId = 1;
@@ -198,6 +207,10 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
           if (c.malformedPackets() + c.duplicatePackets() + c.rejectedPackets() != bad) {
             dropLog.dropped(nowNanos, kind + " malformed, repeated or on an unknown channel", from);
           }
+          markDirty(s);
+          if (c.ackUrgent()) {
+            urgent = true;
+          }
         }
       }
       default -> {
@@ -278,7 +291,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     s.connection = new RealtimeConnection(config, s.token, now, alloc, s);
     byAddress.put(from, s);
     byId.put(s.id, s);
-    slotsChanged = true;
+    markDirty(s);
     queueReply(from, accepted(s), n);
     listener.onConnected(s.id, from);
   }
@@ -318,15 +331,6 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     return true;
   }
 
-  /** The connections as an array that is never changed in place (a new one after a change). */
-  private Slot[] slots() {
-    if (slotsChanged) {
-      slots = byId.values().toArray(new Slot[0]);
-      slotsChanged = false;
-    }
-    return slots;
-  }
-
   private int newToken() {
     while (true) {
       int t = random.nextInt();
@@ -352,59 +356,96 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
    * output. Call repeatedly until null.
    */
   public Outgoing pollDatagram(long nowNanos) {
+    ByteBuf d = poll(nowNanos);
+    return d == null ? null : new Outgoing(polledAddress, d);
+  }
+
+  /**
+   * Like {@link #pollDatagram} without the wrapper: the next datagram to send now, or null; its
+   * destination is {@link #polledAddress()} until the next call. For a transport's hot path.
+   */
+  public ByteBuf poll(long nowNanos) {
     if (closed) {
       return null;
     }
     Outgoing reply = replies.pollFirst();
     if (reply != null) {
-      return reply;
+      polledAddress = reply.to();
+      return reply.bytes();
     }
-    // One pass visits each connection once, staying on a connection while it has datagrams, so
-    // draining k datagrams from N connections costs N + k calls, not N * k.
-    if (passIndex < 0) {
-      pass = slots();
-      passIndex = 0;
-    }
-    while (passIndex < pass.length) {
-      Slot s = pass[passIndex];
+    // One pass visits each dirty connection once, staying on it while it has datagrams, so
+    // draining k datagrams from d dirty connections costs d + k calls. A connection made dirty
+    // during the pass (a callback sent it a message) joins the end of the list and is visited too.
+    while (dirtyIndex < dirtyCount) {
+      Slot s = dirty[dirtyIndex];
       if (!s.removed) {
         ByteBuf d = s.connection.pollDatagram(nowNanos);
         if (d != null) {
-          return new Outgoing(s.address, d);
+          polledAddress = s.address;
+          return d;
         }
         if (s.connection.isClosed()) {
           byId.remove(s.id); // closed and nothing left to tell the peer
           retire(s);
           s.removed = true;
-          slotsChanged = true;
+          wheel.cancel(s);
+        } else {
+          wheel.schedule(s, s.connection.nextTimeoutNanos());
         }
       }
-      passIndex++;
+      s.dirty = false;
+      dirty[dirtyIndex++] = null;
     }
-    passIndex = -1;
-    pass = null;
+    dirtyIndex = 0;
+    dirtyCount = 0;
+    urgent = false;
+    polledAddress = null;
     return null;
   }
 
-  /** When {@link #handleTimeout} next has work, or {@link Long#MAX_VALUE}. */
-  public long nextTimeoutNanos() {
-    long t = Long.MAX_VALUE;
-    if (!closed) {
-      for (Slot s : slots()) {
-        t = Math.min(t, s.connection.nextTimeoutNanos());
-      }
-    }
-    return t;
+  /** Where the datagram {@link #poll} returned last goes. */
+  public InetSocketAddress polledAddress() {
+    return polledAddress;
   }
 
+  private void markDirty(Slot s) {
+    if (s.dirty || s.removed) {
+      return;
+    }
+    s.dirty = true;
+    if (dirtyCount == dirty.length) {
+      dirty = java.util.Arrays.copyOf(dirty, 2 * dirty.length);
+    }
+    dirty[dirtyCount++] = s;
+  }
+
+  /**
+   * Whether a connection owes an acknowledgement that should go out before the rest of the read
+   * batch is handled: it received so many packets since it last sent that the next ones would push
+   * the oldest out of the 33 a header acknowledges. The caller polls (and writes) at once.
+   */
+  public boolean hasUrgentOutput() {
+    return urgent || !replies.isEmpty();
+  }
+
+  /**
+   * When {@link #handleTimeout} next has work, or {@link Long#MAX_VALUE}; the minimum of the
+   * deadlines on the wheel (connections with output waiting for a poll count as due now).
+   */
+  public long nextTimeoutNanos() {
+    if (closed) {
+      return Long.MAX_VALUE;
+    }
+    return dirtyIndex < dirtyCount ? Long.MIN_VALUE : wheel.nextDeadline();
+  }
+
+  /** Runs the timers of the connections whose deadline has come; they are polled next. */
   public void handleTimeout(long nowNanos) {
     if (closed) {
       return;
     }
-    // A connection that times out here changes byAddress (not byId); the array is a snapshot.
-    for (Slot s : slots()) {
-      s.connection.handleTimeout(nowNanos);
-    }
+    timerNow = nowNanos;
+    wheel.expire(nowNanos, onDeadline);
   }
 
   /**
@@ -416,8 +457,39 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       int channel,
       ByteBuf message,
       RealtimeConnection.MessageCallbacks callbacks) {
+    return enqueue(connectionId, channel, message, callbacks, true);
+  }
+
+  /**
+   * Like {@link #send}, sharing {@code message} instead of copying it ({@link
+   * RealtimeConnection#sendShared}): a broadcast hands every connection the same bytes.
+   */
+  public boolean sendShared(
+      int connectionId,
+      int channel,
+      ByteBuf message,
+      RealtimeConnection.MessageCallbacks callbacks) {
+    return enqueue(connectionId, channel, message, callbacks, false);
+  }
+
+  private boolean enqueue(
+      int connectionId,
+      int channel,
+      ByteBuf message,
+      RealtimeConnection.MessageCallbacks callbacks,
+      boolean copy) {
     Slot s = byId.get(connectionId);
-    return s != null && !closed && s.connection.send(channel, message, callbacks);
+    if (s == null || closed) {
+      return false;
+    }
+    boolean queued =
+        copy
+            ? s.connection.send(channel, message, callbacks)
+            : s.connection.sendShared(channel, message, callbacks);
+    if (queued) {
+      markDirty(s);
+    }
+    return queued;
   }
 
   /** Closes one connection, telling the peer {@code reasonCode} and {@code text}. */
@@ -425,6 +497,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     Slot s = byId.get(connectionId);
     if (s != null) {
       s.connection.disconnect(nowNanos, reasonCode, text);
+      markDirty(s);
     }
   }
 
@@ -440,7 +513,6 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       retire(s);
     }
     byId.clear();
-    slotsChanged = true;
     byAddress.clear();
     Outgoing o;
     while ((o = replies.pollFirst()) != null) {

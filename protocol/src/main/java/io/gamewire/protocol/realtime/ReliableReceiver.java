@@ -89,6 +89,19 @@ public final class ReliableReceiver implements AutoCloseable {
     return Result.ACCEPTED;
   }
 
+  /**
+   * An ordered receiver's fast path: if {@code id} is the very message delivery waits for, marks it
+   * delivered and returns true, and the caller hands the body on itself (no copy is held); then
+   * {@link #poll} yields the held messages it unblocked. False otherwise: use {@link #accept}.
+   */
+  public boolean acceptNext(int id) {
+    if (!ordered || id != base) {
+      return false;
+    }
+    base = MessageId.next(base);
+    return true;
+  }
+
   private void advanceUnordered() {
     while (received[base & mask]) {
       received[base & mask] = false;

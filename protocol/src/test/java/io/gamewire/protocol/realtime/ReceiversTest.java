@@ -94,6 +94,30 @@ class ReceiversTest {
   }
 
   @Test
+  void theNextExpectedMessageTakesTheFastPathAndUnblocksHeldOnes() {
+    ReliableReceiver rx = new ReliableReceiver(DeliveryMode.RELIABLE_ORDERED, 16, 1 << 10, ALLOC);
+    assertThat(rx.acceptNext(1)).as("not the one delivery waits for").isFalse();
+    ByteBuf one = Unpooled.wrappedBuffer(new byte[] {1});
+    assertThat(rx.accept(1, one)).isEqualTo(ReliableReceiver.Result.ACCEPTED);
+    assertThat(rx.heldBytes()).isEqualTo(1);
+    assertThat(rx.poll()).isNull();
+    assertThat(rx.acceptNext(0)).isTrue();
+    assertThat(rx.heldBytes()).isEqualTo(1).as("the fast path holds no copy of message 0");
+    ByteBuf held = rx.poll();
+    assertThat(held.getByte(0)).isEqualTo((byte) 1);
+    held.release();
+    assertThat(rx.poll()).isNull();
+    assertThat(rx.nextExpected()).isEqualTo(2);
+    assertThat(rx.acceptNext(0)).as("delivered already").isFalse();
+    assertThat(rx.accept(0, Unpooled.wrappedBuffer(new byte[] {0})))
+        .isEqualTo(ReliableReceiver.Result.DUPLICATE);
+    assertThat(new ReliableReceiver(DeliveryMode.RELIABLE_UNORDERED, 16, 0, ALLOC).acceptNext(0))
+        .as("unordered receivers have no fast path")
+        .isFalse();
+    rx.close();
+  }
+
+  @Test
   void dropsIdsBeyondTheWindowAndOverTheHoldBudget() {
     ReliableReceiver rx = new ReliableReceiver(DeliveryMode.RELIABLE_ORDERED, 16, 8, ALLOC);
     assertThat(rx.accept(16, body(16))).isEqualTo(ReliableReceiver.Result.DROPPED); // beyond

@@ -12,11 +12,11 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -102,11 +102,14 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
       boolean broadcast) {}
 
   private final int maxQueuedSends;
-  private final Queue<Send> sends = new ConcurrentLinkedQueue<>();
+  private final Queue<Send> sends = PlatformDependent.newMpscQueue();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drainSends;
   private final Runnable timerTask = this::onTimer;
+  private final Runnable flushTask = this::scheduledFlush;
+  private boolean inRead; // between the first channelRead of a batch and channelReadComplete
+  private boolean flushScheduled;
 
   private List<SideProtocol> sides = List.of();
   private final SideSocket sideSocket = new SharedSocket();
@@ -117,6 +120,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> timer;
   private long timerDeadline = Long.MAX_VALUE;
   private volatile boolean stopped;
+  private boolean unflushed; // datagrams written in the middle of a read batch
   private volatile long outputStalls;
   private volatile long datagramsRead;
   private volatile long readBatches;
@@ -166,6 +170,15 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   /** Hands one queued message to the endpoint; the driver releases {@code s.data()} afterwards. */
   protected abstract void deliver(long nowNanos, Send s);
 
+  /**
+   * Whether the endpoint has output that must be written before the rest of the read batch is
+   * handled (an ack owed for many packets); the driver then writes it without waiting for the end
+   * of the batch. The default never asks.
+   */
+  protected boolean hasUrgentOutput() {
+    return false;
+  }
+
   // ---------------------------------------------------------------- Netty (loop)
 
   @Override
@@ -189,6 +202,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
     DatagramPacket p = (DatagramPacket) msg;
     datagramsRead++; // loop thread only; volatile for readers elsewhere
     try {
@@ -197,7 +211,11 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
         if (side != null) {
           side.onDatagram(p.sender(), p.content());
         } else {
-          handle(System.nanoTime(), p.sender(), p.content());
+          long now = System.nanoTime();
+          handle(now, p.sender(), p.content());
+          if (hasUrgentOutput() && write(now)) {
+            unflushed = true; // flushed with the rest at the end of the batch
+          }
         }
       }
     } catch (RuntimeException e) {
@@ -220,7 +238,13 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
     readBatches++;
+    flush();
+  }
+
+  private void scheduledFlush() {
+    flushScheduled = false;
     flush();
   }
 
@@ -251,13 +275,19 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
    * owns {@code data}; on failure the caller still does.
    */
   protected final boolean offer(Send s) {
+    EventLoop l = loop; // set at registration, before any public send is possible
+    if (l.inEventLoop() && !stopped) {
+      // A listener on the I/O thread (an echo, a reply): hand it over now instead of a queue
+      // round trip; written at the end of the read batch, or by one flush task after this task.
+      deliverNow(s);
+      return true;
+    }
     if (stopped || queued.incrementAndGet() > maxQueuedSends) {
       queued.decrementAndGet();
       return false;
     }
     sends.add(s);
     if (drainScheduled.compareAndSet(false, true)) {
-      EventLoop l = loop; // set at registration, before any public send is possible
       try {
         l.execute(drainTask);
       } catch (RejectedExecutionException e) {
@@ -265,6 +295,20 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
       }
     }
     return true;
+  }
+
+  private void deliverNow(Send s) {
+    try {
+      deliver(System.nanoTime(), s);
+    } catch (RuntimeException e) {
+      log.warn("realtime send on channel {} failed", s.channel(), e);
+    } finally {
+      s.data().release();
+    }
+    if (!inRead && !flushScheduled) {
+      flushScheduled = true;
+      loop.execute(flushTask);
+    }
   }
 
   /** Messages waiting for the event loop. */
@@ -328,6 +372,15 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
       return;
     }
     long now = System.nanoTime();
+    if (write(now) || unflushed) {
+      unflushed = false;
+      ctx.flush();
+    }
+    armTimer(now);
+  }
+
+  /** Writes (without flushing) what the endpoint has to send now; whether anything was. */
+  private boolean write(long now) {
     boolean wrote = false;
     Channel ch = ctx.channel();
     while (true) {
@@ -344,10 +397,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
       ctx.write(p, ctx.voidPromise());
       wrote = true;
     }
-    if (wrote) {
-      ctx.flush();
-    }
-    armTimer(now);
+    return wrote;
   }
 
   private void armTimer(long now) {

@@ -81,8 +81,12 @@ public final class PygaseClientDriver implements AutoCloseable {
     if (io == null) {
       io = ownThreads = IoThreads.create(1, "gamewire-pygase-client");
     }
-    ownListenerPool = ListenerThreads.newPool(1, "gamewire-pygase-client-listener");
-    serial = new SerialExecutor(ownListenerPool);
+    if (threads != null) {
+      serial = new SerialExecutor(threads.listenerPool()); // shared I/O threads, shared listeners
+    } else {
+      ownListenerPool = ListenerThreads.newPool(1, "gamewire-pygase-client-listener");
+      serial = new SerialExecutor(ownListenerPool);
+    }
     endpoint =
         new PygaseClientEndpoint(config, server, PooledByteBufAllocator.DEFAULT, new HandOff());
     InetSocketAddress local =
