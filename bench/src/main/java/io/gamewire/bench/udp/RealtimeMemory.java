@@ -43,10 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Both sides connect {@value #WARMUP_CLIENTS} warm-up clients, force a full GC and take a
  * baseline; then the measured clients connect and both sides measure again (<b>idle</b>: only
  * keepalives flow). Then every client, warm-up ones included, sends one 32-byte message on the
- * reliable-ordered channel every {@value #SEND_INTERVAL_MILLIS} ms (a game's input rate) and both
- * sides measure once more after {@value #SENDING_SETTLE_MILLIS} ms of that (<b>sending</b>). Growth
- * is the Java heap in use after GC plus the pooled allocator's used direct and heap memory, divided
- * by the number of measured clients.
+ * reliable-ordered channel every {@code --send-interval} ms (default {@value
+ * #SEND_INTERVAL_MILLIS}, a game's input rate) and both sides measure once more after {@value
+ * #SENDING_SETTLE_MILLIS} ms of that (<b>sending</b>). Growth is the Java heap in use after GC plus
+ * the pooled allocator's used direct and heap memory, divided by the number of measured clients.
  *
  * <p>The clients connect with at most {@value #CONNECT_CONCURRENCY} handshakes in flight; before
  * each reading the server must hold exactly the expected number of connections, else the run fails
@@ -55,7 +55,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * meant to send: on a loaded machine the two differ, and messages then wait in the clients' queues.
  *
  * <pre>
- * java -Xmx2g -cp bench/target/benchmarks.jar io.gamewire.bench.udp.RealtimeMemory [--clients N]
+ * java -Xmx2g -cp bench/target/benchmarks.jar io.gamewire.bench.udp.RealtimeMemory [--clients N] [--send-interval MS]
  * </pre>
  */
 public final class RealtimeMemory {
@@ -120,17 +120,22 @@ public final class RealtimeMemory {
 
   public static void main(String[] args) throws Exception {
     if (args.length >= 1 && args[0].equals("--client-side")) {
-      clientSide(args[1], Integer.parseInt(args[2]));
+      clientSide(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       return;
     }
     int clients = 1000;
+    int sendIntervalMillis = SEND_INTERVAL_MILLIS;
     Path outDir = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--clients" -> clients = Integer.parseInt(args[++i]);
+        case "--send-interval" -> sendIntervalMillis = Integer.parseInt(args[++i]);
         case "--out" -> outDir = Path.of(args[++i]);
         default -> {
-          System.err.println("usage: RealtimeMemory [--clients N (default 1000)] [--out DIR]");
+          System.err.println(
+              "usage: RealtimeMemory [--clients N (default 1000)] [--send-interval MS (default "
+                  + SEND_INTERVAL_MILLIS
+                  + ")] [--out DIR]");
           System.exit(2);
         }
       }
@@ -138,7 +143,7 @@ public final class RealtimeMemory {
     if (outDir == null) {
       outDir = UdpHarness.defaultOutDir();
     }
-    String json = run(clients);
+    String json = run(clients, sendIntervalMillis);
     Files.createDirectories(outDir);
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     for (Path p :
@@ -152,7 +157,7 @@ public final class RealtimeMemory {
     System.exit(0);
   }
 
-  static String run(int clients) throws Exception {
+  static String run(int clients, int sendIntervalMillis) throws Exception {
     Instant timestamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     AtomicLong received = new AtomicLong();
     AtomicLong serverDisconnects = new AtomicLong();
@@ -185,7 +190,8 @@ public final class RealtimeMemory {
                   RealtimeMemory.class.getName(),
                   "--client-side",
                   "127.0.0.1:" + server.localAddress().getPort(),
-                  Integer.toString(clients))
+                  Integer.toString(clients),
+                  Integer.toString(sendIntervalMillis))
               .redirectError(ProcessBuilder.Redirect.INHERIT)
               .start();
       try (BufferedReader from =
@@ -245,9 +251,9 @@ public final class RealtimeMemory {
         String[] cr = clientReport.trim().split(" ");
         json.name("clientHandshakeRetries").value(Long.parseLong(cr[0]));
         json.name("clientDisconnectsBeforeClose").value(Long.parseLong(cr[1]));
-        json.name("sendIntervalMillis").value(SEND_INTERVAL_MILLIS);
+        json.name("sendIntervalMillis").value(sendIntervalMillis);
         json.name("messagesPerSecondIntended")
-            .value((clients + WARMUP_CLIENTS) * 1000.0 / SEND_INTERVAL_MILLIS, 1);
+            .value((clients + WARMUP_CLIENTS) * 1000.0 / sendIntervalMillis, 1);
         json.name("messagesPerSecondReceived").value(rate, 1);
         side(json, "serverIdle", idle, clients);
         side(json, "clientIdle", clientIdle, clients);
@@ -304,7 +310,8 @@ public final class RealtimeMemory {
     throw new IOException("the client JVM ended before saying " + prefix.trim());
   }
 
-  private static void clientSide(String address, int clients) throws Exception {
+  private static void clientSide(String address, int clients, int sendIntervalMillis)
+      throws Exception {
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     List<RealtimeClient> open = new ArrayList<>();
@@ -335,7 +342,7 @@ public final class RealtimeMemory {
                   for (RealtimeClient c : open) {
                     c.send(0, message);
                   }
-                  next += TimeUnit.MILLISECONDS.toNanos(SEND_INTERVAL_MILLIS);
+                  next += TimeUnit.MILLISECONDS.toNanos(sendIntervalMillis);
                   long wait = next - System.nanoTime();
                   if (wait > 0) {
                     java.util.concurrent.locks.LockSupport.parkNanos(wait); // the send rate
