@@ -67,6 +67,10 @@ public final class FragmentAssembler implements AutoCloseable {
   /** Slots made for the first partial message. */
   static final int INITIAL_SLOTS = 4;
 
+  private static final int[] NO_INTS = new int[0];
+  private static final long[] NO_LONGS = new long[0];
+  private static final ByteBuf[] NO_BUFFERS = new ByteBuf[0];
+
   private static final int NIL = -1;
   private static final int FREE = -1;
 
@@ -80,17 +84,17 @@ public final class FragmentAssembler implements AutoCloseable {
 
   // One slot per partial message, as parallel arrays; none until the first partial message.
   private int slots;
-  private int[] keys = new int[0]; // channel << 16 | message id, or FREE
-  private int[] counts = keys;
-  private int[] fragmentLengths = keys; // L, or 0 while only the last fragment is held
-  private int[] lastLengths = keys; // the last fragment's length, or 0 until it arrives
-  private int[] received = keys; // distinct fragments held
-  private long[] fedAt = new long[0]; // when the slot last took a new fragment
-  private ByteBuf[] buffers = new ByteBuf[0];
-  private long[] receivedBits = fedAt; // wordsPerSlot words per slot
-  private int[] older = keys; // least-recently-fed list: head is the next to evict
-  private int[] newer = keys;
-  private int[] freeSlots = keys; // free slot numbers below freeTop
+  private int[] keys = NO_INTS; // channel << 16 | message id, or FREE
+  private int[] counts = NO_INTS;
+  private int[] fragmentLengths = NO_INTS; // L, or 0 while only the last fragment is held
+  private int[] lastLengths = NO_INTS; // the last fragment's length, or 0 until it arrives
+  private int[] received = NO_INTS; // distinct fragments held
+  private long[] fedAt = NO_LONGS; // when the slot last took a new fragment
+  private ByteBuf[] buffers = NO_BUFFERS;
+  private long[] receivedBits = NO_LONGS; // wordsPerSlot words per slot
+  private int[] older = NO_INTS; // least-recently-fed list: head is the next to evict
+  private int[] newer = NO_INTS;
+  private int[] freeSlots = NO_INTS; // free slot numbers below freeTop
 
   private int freeTop;
   private int head = NIL;
