@@ -134,10 +134,10 @@ public final class RealtimeConnection implements AutoCloseable {
   private final class Channel {
     final int id;
     final DeliveryMode mode;
-    // Sized 1 (2 slots): an idle channel keeps little, a busy one grows it once to what it needs.
+    // Sized 1 (2 slots): an idle channel keeps little, a busy one grows it to what it needs.
     final ArrayDeque<Pending> waiting = new ArrayDeque<>(1);
     // Reliable: in flight by id; unreliable: sent, awaiting outcome. The shared unused ring until
-    // the channel's first send (an idle connection holds no ring of its own).
+    // the channel's first message that can be stored here (an idle connection owns no ring).
     Pending[] ring;
     int nextId;
     int oldestId; // reliable: oldest id not yet acknowledged (== nextId when none)

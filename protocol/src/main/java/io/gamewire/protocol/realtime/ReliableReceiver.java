@@ -13,9 +13,9 @@ import io.netty.buffer.ByteBufAllocator;
  * <p>Memory: which ids of the window have arrived is one bit each. An ordered channel's held bodies
  * sit in a ring indexed by {@code id & (ring length - 1)} that is made on the first message and
  * grows (by powers of two, up to the window) only when a message arrives further ahead than it
- * reaches, so an idle channel holds about 150 bytes and one whose messages arrive in order a few
- * dozen more. Growth moves the held bodies; accepting allocates nothing else beyond the copy of a
- * body it must hold.
+ * reaches, so an idle channel holds about 200 bytes and one whose messages arrive in order 48 more.
+ * Growth moves the held bodies; accepting allocates nothing else beyond the copy of a body it must
+ * hold.
  */
 public final class ReliableReceiver implements AutoCloseable {
   /** What {@link #accept} made of a message. */
