@@ -1,8 +1,12 @@
 package io.gamewire.bench.udp;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.gamewire.bench.tcp.JsonWriter;
+import io.gamewire.protocol.realtime.HandshakeConfig;
 import io.gamewire.transport.IoThreads;
 import io.gamewire.transport.RealtimeClient;
+import io.gamewire.transport.RealtimeClientListener;
 import io.gamewire.transport.RealtimeServer;
 import io.gamewire.transport.RealtimeServerListener;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -20,11 +24,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,13 +43,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Both sides connect {@value #WARMUP_CLIENTS} warm-up clients, force a full GC and take a
  * baseline; then the measured clients connect and both sides measure again (<b>idle</b>: only
  * keepalives flow). Then every client, warm-up ones included, sends one 32-byte message on the
- * reliable-ordered channel every {@value #SEND_INTERVAL_MILLIS} ms (a game's input rate) and both
- * sides measure once more after {@value #SENDING_SETTLE_MILLIS} ms of that (<b>sending</b>). Growth
- * is the Java heap in use after GC plus the pooled allocator's used direct and heap memory, divided
- * by the number of measured clients.
+ * reliable-ordered channel every {@code --send-interval} ms (default {@value
+ * #SEND_INTERVAL_MILLIS}, a game's input rate) and both sides measure once more after {@value
+ * #SENDING_SETTLE_MILLIS} ms of that (<b>sending</b>). Growth is the Java heap in use after GC plus
+ * the pooled allocator's used direct and heap memory, divided by the number of measured clients.
+ *
+ * <p>The clients connect with at most {@value #CONNECT_CONCURRENCY} handshakes in flight; before
+ * each reading the server must hold exactly the expected number of connections, else the run fails
+ * (so a lost or left-over connection never skews the figure per client). The sending reading also
+ * records how many messages per second the server actually received against the rate the clients
+ * meant to send: on a loaded machine the two differ, and messages then wait in the clients' queues.
  *
  * <pre>
- * java -Xmx2g -cp bench/target/benchmarks.jar io.gamewire.bench.udp.RealtimeMemory [--clients N]
+ * java -Xmx2g -cp bench/target/benchmarks.jar io.gamewire.bench.udp.RealtimeMemory [--clients N] [--send-interval MS]
  * </pre>
  */
 public final class RealtimeMemory {
@@ -52,6 +65,21 @@ public final class RealtimeMemory {
   static final int SEND_INTERVAL_MILLIS = 50;
   static final int SENDING_SETTLE_MILLIS = 3000;
   private static final long TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(120);
+
+  /**
+   * Handshakes in flight at once. Bounded so that a burst of connect requests never overruns the
+   * server's socket buffer or its event loop on a loaded machine; each slot is refilled as soon as
+   * its handshake ends.
+   */
+  static final int CONNECT_CONCURRENCY = 16;
+
+  /**
+   * A client's handshake deadline here: longer than the library's 5 s default, so that a slow
+   * answer on a loaded machine is waited for instead of abandoned (an abandoned handshake the
+   * server did accept leaves it a connection until its timeout, which would skew the count).
+   */
+  static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
   private static final int MAX_RETRIES = 100;
 
   private RealtimeMemory() {}
@@ -92,17 +120,22 @@ public final class RealtimeMemory {
 
   public static void main(String[] args) throws Exception {
     if (args.length >= 1 && args[0].equals("--client-side")) {
-      clientSide(args[1], Integer.parseInt(args[2]));
+      clientSide(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       return;
     }
     int clients = 1000;
+    int sendIntervalMillis = SEND_INTERVAL_MILLIS;
     Path outDir = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--clients" -> clients = Integer.parseInt(args[++i]);
+        case "--send-interval" -> sendIntervalMillis = Integer.parseInt(args[++i]);
         case "--out" -> outDir = Path.of(args[++i]);
         default -> {
-          System.err.println("usage: RealtimeMemory [--clients N (default 1000)] [--out DIR]");
+          System.err.println(
+              "usage: RealtimeMemory [--clients N (default 1000)] [--send-interval MS (default "
+                  + SEND_INTERVAL_MILLIS
+                  + ")] [--out DIR]");
           System.exit(2);
         }
       }
@@ -110,7 +143,7 @@ public final class RealtimeMemory {
     if (outDir == null) {
       outDir = UdpHarness.defaultOutDir();
     }
-    String json = run(clients);
+    String json = run(clients, sendIntervalMillis);
     Files.createDirectories(outDir);
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     for (Path p :
@@ -124,9 +157,10 @@ public final class RealtimeMemory {
     System.exit(0);
   }
 
-  static String run(int clients) throws Exception {
+  static String run(int clients, int sendIntervalMillis) throws Exception {
     Instant timestamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     AtomicLong received = new AtomicLong();
+    AtomicLong serverDisconnects = new AtomicLong();
     try (RealtimeServer server =
         RealtimeServer.builder()
             .bind(new InetSocketAddress("127.0.0.1", 0))
@@ -137,6 +171,11 @@ public final class RealtimeMemory {
                   @Override
                   public void onMessage(int clientId, int channel, byte[] message) {
                     received.incrementAndGet();
+                  }
+
+                  @Override
+                  public void onDisconnected(int clientId, int code, String text, boolean byPeer) {
+                    serverDisconnects.incrementAndGet();
                   }
                 })
             .build()
@@ -151,20 +190,24 @@ public final class RealtimeMemory {
                   RealtimeMemory.class.getName(),
                   "--client-side",
                   "127.0.0.1:" + server.localAddress().getPort(),
-                  Integer.toString(clients))
+                  Integer.toString(clients),
+                  Integer.toString(sendIntervalMillis))
               .redirectError(ProcessBuilder.Redirect.INHERIT)
               .start();
       try (BufferedReader from =
               new BufferedReader(
                   new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
           PrintWriter to = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8)) {
+        long connectStart = System.nanoTime();
         expect(from, "WARM");
-        awaitClients(server, WARMUP_CLIENTS);
+        awaitClients(server, WARMUP_CLIENTS, serverDisconnects);
         Usage base = measure();
         to.println("GO");
         expect(from, "CONNECTED");
-        awaitClients(server, WARMUP_CLIENTS + clients);
+        awaitClients(server, WARMUP_CLIENTS + clients, serverDisconnects);
+        double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
         Usage idle = measure().minus(base);
+        int connectedIdle = server.clientCount();
         to.println("MEASURE");
         Usage clientIdle = Usage.decode(expect(from, "CLIENT "));
         to.println("SEND");
@@ -177,7 +220,9 @@ public final class RealtimeMemory {
         to.println("MEASURE");
         Usage clientSending = Usage.decode(expect(from, "CLIENT "));
         int connectedAtEnd = server.clientCount();
+        long disconnectedBeforeClose = serverDisconnects.get();
         to.println("CLOSE");
+        String clientReport = expect(from, "CLIENT-REPORT ");
         if (!child.waitFor(60, TimeUnit.SECONDS)) {
           throw new IllegalStateException("the client JVM did not exit");
         }
@@ -198,8 +243,17 @@ public final class RealtimeMemory {
         json.name("nativeTransport").value(IoThreads.isNative());
         json.name("clients").value(clients);
         json.name("warmupClients").value(WARMUP_CLIENTS);
+        json.name("connectSeconds").value(connectSeconds, 1);
+        json.name("connectConcurrency").value(CONNECT_CONCURRENCY);
+        json.name("connectedWhenIdle").value(connectedIdle);
         json.name("connectedAtEnd").value(connectedAtEnd);
-        json.name("sendIntervalMillis").value(SEND_INTERVAL_MILLIS);
+        json.name("serverDisconnectsBeforeClose").value(disconnectedBeforeClose);
+        String[] cr = clientReport.trim().split(" ");
+        json.name("clientHandshakeRetries").value(Long.parseLong(cr[0]));
+        json.name("clientDisconnectsBeforeClose").value(Long.parseLong(cr[1]));
+        json.name("sendIntervalMillis").value(sendIntervalMillis);
+        json.name("messagesPerSecondIntended")
+            .value((clients + WARMUP_CLIENTS) * 1000.0 / sendIntervalMillis, 1);
         json.name("messagesPerSecondReceived").value(rate, 1);
         side(json, "serverIdle", idle, clients);
         side(json, "clientIdle", clientIdle, clients);
@@ -223,12 +277,24 @@ public final class RealtimeMemory {
     json.endObject();
   }
 
-  private static void awaitClients(RealtimeServer server, int n) throws InterruptedException {
+  /**
+   * Waits until the server holds exactly {@code n} connections: the client side has already seen
+   * its {@code n} handshakes complete, so a different count means connections were lost (or an
+   * abandoned handshake left one behind) and the reading would not be per measured client.
+   */
+  private static void awaitClients(RealtimeServer server, int n, AtomicLong disconnects)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + TIMEOUT_MILLIS;
-    while (server.clientCount() < n) {
+    while (server.clientCount() != n) {
       if (System.currentTimeMillis() > deadline) {
         throw new IllegalStateException(
-            "only " + server.clientCount() + " of " + n + " clients connected");
+            "the server holds "
+                + server.clientCount()
+                + " connections, expected "
+                + n
+                + " ("
+                + disconnects.get()
+                + " disconnected so far)");
       }
       Thread.sleep(50); // polling a count, bounded by the deadline
     }
@@ -244,16 +310,25 @@ public final class RealtimeMemory {
     throw new IOException("the client JVM ended before saying " + prefix.trim());
   }
 
-  private static void clientSide(String address, int clients) throws Exception {
+  private static void clientSide(String address, int clients, int sendIntervalMillis)
+      throws Exception {
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     List<RealtimeClient> open = new ArrayList<>();
+    AtomicLong disconnects = new AtomicLong();
+    RealtimeClientListener listener =
+        new RealtimeClientListener() {
+          @Override
+          public void onDisconnected(int code, String text, boolean byPeer) {
+            disconnects.incrementAndGet();
+          }
+        };
     try (IoThreads threads = IoThreads.create(2, "rt-memory-clients")) {
-      connect(threads, address, WARMUP_CLIENTS, open);
+      long retries = connect(threads, address, WARMUP_CLIENTS, open, listener);
       Usage base = measure();
       System.out.println("WARM");
       expectLine(in, "GO");
-      connect(threads, address, clients, open);
+      retries += connect(threads, address, clients, open, listener);
       System.out.println("CONNECTED");
       expectLine(in, "MEASURE");
       System.out.println("CLIENT " + measure().minus(base).encode());
@@ -267,7 +342,7 @@ public final class RealtimeMemory {
                   for (RealtimeClient c : open) {
                     c.send(0, message);
                   }
-                  next += TimeUnit.MILLISECONDS.toNanos(SEND_INTERVAL_MILLIS);
+                  next += TimeUnit.MILLISECONDS.toNanos(sendIntervalMillis);
                   long wait = next - System.nanoTime();
                   if (wait > 0) {
                     java.util.concurrent.locks.LockSupport.parkNanos(wait); // the send rate
@@ -281,6 +356,7 @@ public final class RealtimeMemory {
       expectLine(in, "MEASURE");
       System.out.println("CLIENT " + measure().minus(base).encode());
       expectLine(in, "CLOSE");
+      System.out.println("CLIENT-REPORT " + retries + " " + disconnects.get());
       sender.interrupt();
       sender.join(5_000);
       for (RealtimeClient c : open) {
@@ -290,40 +366,58 @@ public final class RealtimeMemory {
   }
 
   /**
-   * Connects {@code n} clients, 25 at a time. A client whose handshake times out (on a loaded
-   * machine a burst of handshakes can overrun a socket buffer) is closed and replaced, at most
-   * {@value #MAX_RETRIES} times in all; the retries are reported on standard error.
+   * Connects {@code n} clients with at most {@value #CONNECT_CONCURRENCY} handshakes in flight,
+   * starting the next one as each ends. A client whose handshake fails (times out after {@link
+   * #CONNECT_TIMEOUT_NANOS}) is closed and replaced, at most {@value #MAX_RETRIES} times in all.
+   * Returns the number of retries, which are also reported on standard error.
    */
-  private static void connect(IoThreads threads, String address, int n, List<RealtimeClient> open)
+  private static long connect(
+      IoThreads threads,
+      String address,
+      int n,
+      List<RealtimeClient> open,
+      RealtimeClientListener listener)
       throws Exception {
+    HandshakeConfig handshake =
+        HandshakeConfig.defaults().withConnectTimeoutNanos(CONNECT_TIMEOUT_NANOS);
+    ArrayDeque<RealtimeClient> started = new ArrayDeque<>();
+    ArrayDeque<CompletableFuture<RealtimeClient>> pending = new ArrayDeque<>();
     int retries = 0;
+    int launched = 0;
     int done = 0;
     while (done < n) {
-      int batch = Math.min(25, n - done);
-      List<RealtimeClient> started = new ArrayList<>();
-      List<CompletableFuture<RealtimeClient>> pending = new ArrayList<>();
-      for (int i = 0; i < batch; i++) {
+      while (launched < n && pending.size() < CONNECT_CONCURRENCY) {
         RealtimeClient c =
-            RealtimeClient.builder(address).ioThreads(threads).listenersOnIoThread().build();
-        started.add(c);
-        pending.add(c.connectAsync());
+            RealtimeClient.builder(address)
+                .ioThreads(threads)
+                .handshake(handshake)
+                .listener(listener)
+                .listenersOnIoThread()
+                .build();
+        started.addLast(c);
+        pending.addLast(c.connectAsync());
+        launched++;
       }
-      for (int i = 0; i < batch; i++) {
-        try {
-          pending.get(i).get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-          open.add(started.get(i));
-          done++;
-        } catch (java.util.concurrent.ExecutionException e) {
-          started.get(i).close();
-          if (++retries > MAX_RETRIES) {
-            throw e;
-          }
+      // The oldest handshake first: they were started in order and share one deadline length.
+      RealtimeClient c = started.pollFirst();
+      try {
+        pending
+            .pollFirst()
+            .get(TimeUnit.NANOSECONDS.toMillis(CONNECT_TIMEOUT_NANOS) + 10_000, MILLISECONDS);
+        open.add(c);
+        done++;
+      } catch (ExecutionException | TimeoutException e) {
+        c.close();
+        launched--; // to be started again
+        if (++retries > MAX_RETRIES) {
+          throw new IllegalStateException(retries + " handshakes failed; the last: " + e, e);
         }
       }
     }
     if (retries > 0) {
-      System.err.println("client side: " + retries + " handshakes timed out and were retried");
+      System.err.println("client side: " + retries + " handshakes failed and were retried");
     }
+    return retries;
   }
 
   private static void expectLine(BufferedReader in, String word) throws IOException {

@@ -37,9 +37,12 @@ import java.util.Arrays;
  * maxMessagesInFlight} partial messages are held. A partial message that receives no new fragment
  * for {@code incompleteTimeoutNanos} is evicted by {@link #expire}.
  *
- * <p>Bookkeeping lives in primitive arrays sized at construction (per slot: a few ints, a received
- * bitmap of {@code ceil(maxCount / 64)} longs, and links of a least-recently-fed list), so
- * accepting a fragment allocates nothing beyond a new message's own buffer.
+ * <p>Bookkeeping lives in primitive arrays with one slot per partial message (per slot: a few ints,
+ * a received bitmap of {@code ceil(maxCount / 64)} longs, and links of a least-recently-fed list).
+ * An assembler starts with no slots, so a connection that never receives a fragmented message holds
+ * none; when a new partial message finds every slot taken, the arrays double (from {@value
+ * #INITIAL_SLOTS}) up to {@code maxMessagesInFlight}. Past that growth, accepting a fragment
+ * allocates nothing beyond a new message's own buffer.
  *
  * <p>A caller that delivers reliably should drop fragments of message ids it has already delivered
  * before passing them in: a late resent fragment of a completed message looks like the start of a
@@ -61,6 +64,13 @@ public final class FragmentAssembler implements AutoCloseable {
   /** How long a partial message may go without a new fragment unless configured otherwise. */
   public static final long DEFAULT_INCOMPLETE_TIMEOUT_NANOS = 5_000_000_000L;
 
+  /** Slots made for the first partial message. */
+  static final int INITIAL_SLOTS = 4;
+
+  private static final int[] NO_INTS = new int[0];
+  private static final long[] NO_LONGS = new long[0];
+  private static final ByteBuf[] NO_BUFFERS = new ByteBuf[0];
+
   private static final int NIL = -1;
   private static final int FREE = -1;
 
@@ -72,18 +82,19 @@ public final class FragmentAssembler implements AutoCloseable {
   private final int maxCount;
   private final int wordsPerSlot;
 
-  // One slot per partial message, as parallel arrays.
-  private final int[] keys; // channel << 16 | message id, or FREE
-  private final int[] counts;
-  private final int[] fragmentLengths; // L, or 0 while only the last fragment is held
-  private final int[] lastLengths; // the last fragment's length, or 0 until it arrives
-  private final int[] received; // distinct fragments held
-  private final long[] fedAt; // when the slot last took a new fragment
-  private final ByteBuf[] buffers;
-  private final long[] receivedBits; // wordsPerSlot words per slot
-  private final int[] older; // least-recently-fed list: head is the next to evict
-  private final int[] newer;
-  private final int[] freeSlots;
+  // One slot per partial message, as parallel arrays; none until the first partial message.
+  private int slots;
+  private int[] keys = NO_INTS; // channel << 16 | message id, or FREE
+  private int[] counts = NO_INTS;
+  private int[] fragmentLengths = NO_INTS; // L, or 0 while only the last fragment is held
+  private int[] lastLengths = NO_INTS; // the last fragment's length, or 0 until it arrives
+  private int[] received = NO_INTS; // distinct fragments held
+  private long[] fedAt = NO_LONGS; // when the slot last took a new fragment
+  private ByteBuf[] buffers = NO_BUFFERS;
+  private long[] receivedBits = NO_LONGS; // wordsPerSlot words per slot
+  private int[] older = NO_INTS; // least-recently-fed list: head is the next to evict
+  private int[] newer = NO_INTS;
+  private int[] freeSlots = NO_INTS; // free slot numbers below freeTop
 
   private int freeTop;
   private int head = NIL;
@@ -154,23 +165,30 @@ public final class FragmentAssembler implements AutoCloseable {
         Math.min(
             Fragmenter.MAX_FRAGMENTS, (maxMessageBytes - 1) / Fragmenter.MIN_FRAGMENT_BYTES + 1);
     this.wordsPerSlot = (maxCount + 63) >>> 6;
-    int n = maxMessagesInFlight;
-    keys = new int[n];
-    counts = new int[n];
-    fragmentLengths = new int[n];
-    lastLengths = new int[n];
-    received = new int[n];
-    fedAt = new long[n];
-    buffers = new ByteBuf[n];
-    receivedBits = new long[n * wordsPerSlot];
-    older = new int[n];
-    newer = new int[n];
-    freeSlots = new int[n];
-    Arrays.fill(keys, FREE);
-    for (int i = 0; i < n; i++) {
-      freeSlots[i] = n - 1 - i;
+  }
+
+  /**
+   * Doubles the slots (from none to {@value #INITIAL_SLOTS}), at most to maxMessagesInFlight.
+   * Called only when every slot is taken, so the new slots are all the free ones.
+   */
+  private void growSlots() {
+    int n = Math.min(maxMessagesInFlight, Math.max(INITIAL_SLOTS, 2 * slots));
+    keys = Arrays.copyOf(keys, n);
+    counts = Arrays.copyOf(counts, n);
+    fragmentLengths = Arrays.copyOf(fragmentLengths, n);
+    lastLengths = Arrays.copyOf(lastLengths, n);
+    received = Arrays.copyOf(received, n);
+    fedAt = Arrays.copyOf(fedAt, n);
+    buffers = Arrays.copyOf(buffers, n);
+    receivedBits = Arrays.copyOf(receivedBits, n * wordsPerSlot);
+    older = Arrays.copyOf(older, n);
+    newer = Arrays.copyOf(newer, n);
+    freeSlots = Arrays.copyOf(freeSlots, n);
+    Arrays.fill(keys, slots, n, FREE);
+    for (int i = n - 1; i >= slots; i--) {
+      freeSlots[freeTop++] = i; // lowest slot on top, as before
     }
-    freeTop = n;
+    slots = n;
   }
 
   /**
@@ -252,6 +270,9 @@ public final class FragmentAssembler implements AutoCloseable {
     }
     while (bytesInFlight + capacity > maxBytesInFlight && head != NIL) {
       evict(head);
+    }
+    if (freeTop == 0) {
+      growSlots(); // below maxMessagesInFlight, since one was evicted at the limit
     }
     // capacity <= maxMessageBytes <= maxBytesInFlight, so the loop above always makes room.
     int slot = freeSlots[--freeTop];

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The established state of one realtime connection (docs/PROTOCOL.md sections 4 to 6), sans-I/O:
@@ -111,11 +112,33 @@ public final class RealtimeConnection implements AutoCloseable {
     long[] sentAt; // reliable only; NEVER = not sent yet
   }
 
+  /**
+   * One shared all-null ring per window size ({@code [log2(window)]}), read by channels that never
+   * sent. Nothing is ever stored in it: a ring only receives messages taken from {@code waiting}
+   * (reliable ones, and unreliable ones with callbacks), and {@link #send} gives a channel its own
+   * ring before the first such message goes there.
+   */
+  private static final AtomicReferenceArray<Pending[]> UNUSED_RINGS =
+      new AtomicReferenceArray<>(16);
+
+  private static Pending[] unusedRing(int window) {
+    int i = Integer.numberOfTrailingZeros(window);
+    Pending[] r = UNUSED_RINGS.get(i);
+    if (r == null) {
+      UNUSED_RINGS.compareAndSet(i, null, new Pending[window]);
+      r = UNUSED_RINGS.get(i);
+    }
+    return r;
+  }
+
   private final class Channel {
     final int id;
     final DeliveryMode mode;
-    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-    final Pending[] ring; // reliable: in flight by id; unreliable: sent, awaiting outcome
+    // Sized 1 (2 slots): an idle channel keeps little, a busy one grows it to what it needs.
+    final ArrayDeque<Pending> waiting = new ArrayDeque<>(1);
+    // Reliable: in flight by id; unreliable: sent, awaiting outcome. The shared unused ring until
+    // the channel's first message that can be stored here (an idle connection owns no ring).
+    Pending[] ring;
     int nextId;
     int oldestId; // reliable: oldest id not yet acknowledged (== nextId when none)
     int ringCount;
@@ -130,7 +153,7 @@ public final class RealtimeConnection implements AutoCloseable {
     Channel(int id, DeliveryMode mode) {
       this.id = id;
       this.mode = mode;
-      this.ring = new Pending[config.reliableWindow()];
+      this.ring = unusedRing(config.reliableWindow());
       this.reliableIn =
           mode.isReliable()
               ? new ReliableReceiver(
@@ -146,6 +169,13 @@ public final class RealtimeConnection implements AutoCloseable {
     int queued() {
       return waiting.size() + ringCount;
     }
+
+    /** Gives the channel a ring of its own (before a message can be stored in it). */
+    void ownRing() {
+      if (ring == unusedRing(ring.length)) {
+        ring = new Pending[ring.length];
+      }
+    }
   }
 
   private final RealtimeConfig config;
@@ -158,7 +188,7 @@ public final class RealtimeConnection implements AutoCloseable {
   private final SentPackets sentPackets = new SentPackets(PACKETS_TRACKED);
   private final AckWindow received = new AckWindow();
   private final MessageFormat.Cursor cursor = new MessageFormat.Cursor();
-  private final Channel[] channelById = new Channel[MessageFormat.MAX_CHANNEL + 1];
+  private final Channel[] channelById; // up to the highest configured id
   private final Channel[] channels;
 
   // The ledger: what each tracked packet carried.
@@ -174,7 +204,7 @@ public final class RealtimeConnection implements AutoCloseable {
   private final int[] packingFragment;
   private final SentPackets.Sink sink = new LedgerSink();
   // Finished Pending records, reused by send so that steady traffic allocates none.
-  private final ArrayDeque<Pending> freePending = new ArrayDeque<>();
+  private final ArrayDeque<Pending> freePending = new ArrayDeque<>(1);
   private long sinkNow;
 
   private int sequence = Sequence.NONE;
@@ -217,6 +247,8 @@ public final class RealtimeConnection implements AutoCloseable {
             alloc);
     this.congestion = new CongestionController(config.congestion(), nowNanos);
     this.channels = new Channel[config.channels().size()];
+    this.channelById =
+        new Channel[java.util.Collections.max(config.channels().keySet()) + 1]; // not empty
     int i = 0;
     for (Map.Entry<Integer, DeliveryMode> e :
         new java.util.TreeMap<>(config.channels()).entrySet()) {
@@ -293,6 +325,9 @@ public final class RealtimeConnection implements AutoCloseable {
     } else {
       p.id = c.nextId;
       c.nextId = MessageId.next(c.nextId);
+    }
+    if (c.mode.isReliable() || callbacks != null) {
+      c.ownRing(); // only these are ever stored in the ring
     }
     c.waiting.addLast(p);
     return true;
@@ -720,7 +755,8 @@ public final class RealtimeConnection implements AutoCloseable {
         return;
       }
       while (cursor.next()) {
-        Channel c = channelById[cursor.channel()];
+        int channel = cursor.channel();
+        Channel c = channel < channelById.length ? channelById[channel] : null;
         if (c == null || c.mode != cursor.mode()) {
           rejectedDatagrams++;
           return;

@@ -4,8 +4,11 @@ package io.gamewire.protocol.realtime;
  * The sender's record of recent packets: when each sequence went out and whether the peer has
  * acknowledged it. Acknowledgements arrive as ({@code ack}, {@code bitfield}) pairs in every
  * header; each packet is reported acknowledged exactly once however many headers repeat it, and a
- * packet that stays unacknowledged past a timeout is reported lost exactly once. Fixed-size
- * primitive arrays indexed by sequence: nothing is allocated after construction.
+ * packet that stays unacknowledged past a timeout is reported lost exactly once. Primitive arrays
+ * indexed by {@code sequence & (length - 1)}: they start at {@value #INITIAL_SLOTS} slots (what an
+ * idle connection's keepalives need) and double, up to the capacity, when a packet is sent while
+ * its slot still holds an outstanding one; only at the capacity is that packet reported lost. Once
+ * grown to what the traffic needs, nothing more is allocated.
  */
 public final class SentPackets {
   /** Receives acknowledged and lost packets. */
@@ -20,9 +23,13 @@ public final class SentPackets {
   /** Sequences a packet may arrive behind a later one before it counts as lost. */
   public static final int REORDER_THRESHOLD = 3;
 
-  private final int mask;
-  private final int[] seqs;
-  private final long[] sentAt;
+  /** Slots tracked before the first growth. */
+  static final int INITIAL_SLOTS = 64;
+
+  private final int capacity;
+  private int mask;
+  private int[] seqs;
+  private long[] sentAt;
   private int oldest = Sequence.NONE;
   private int newest = Sequence.NONE;
   private int outstanding;
@@ -32,9 +39,11 @@ public final class SentPackets {
     if (capacity < 64 || Integer.bitCount(capacity) != 1) {
       throw new IllegalArgumentException("capacity must be a power of two >= 64, was " + capacity);
     }
-    this.mask = capacity - 1;
-    this.seqs = new int[capacity];
-    this.sentAt = new long[capacity];
+    this.capacity = capacity;
+    int initial = Math.min(capacity, INITIAL_SLOTS);
+    this.mask = initial - 1;
+    this.seqs = new int[initial];
+    this.sentAt = new long[initial];
     java.util.Arrays.fill(seqs, EMPTY);
   }
 
@@ -44,6 +53,10 @@ public final class SentPackets {
    */
   public void sent(int seq, long nowNanos, Sink sink) {
     int slot = seq & mask;
+    if (seqs[slot] != EMPTY && seqs.length < capacity) {
+      grow();
+      slot = seq & mask;
+    }
     if (seqs[slot] != EMPTY) {
       int old = seqs[slot];
       seqs[slot] = EMPTY;
@@ -59,6 +72,32 @@ public final class SentPackets {
       oldest = seq;
     }
     newest = seq;
+  }
+
+  /**
+   * Doubles the arrays. Every outstanding sequence is within the old length of the newest (sending
+   * a sequence frees or reuses the slot one length back), so each keeps a slot of its own.
+   */
+  private void grow() {
+    int length = seqs.length << 1;
+    int[] s = new int[length];
+    long[] t = new long[length];
+    java.util.Arrays.fill(s, EMPTY);
+    for (int i = 0; i < seqs.length; i++) {
+      if (seqs[i] != EMPTY) {
+        int slot = seqs[i] & (length - 1);
+        s[slot] = seqs[i];
+        t[slot] = sentAt[i];
+      }
+    }
+    seqs = s;
+    sentAt = t;
+    mask = length - 1;
+  }
+
+  /** Slots in use now: grows from {@value #INITIAL_SLOTS} up to the capacity. */
+  int slots() {
+    return seqs.length;
   }
 
   /**

@@ -355,6 +355,30 @@ class FragmentAssemblerTest {
   }
 
   @Test
+  void holdsAsManyPartialMessagesAsConfiguredBeforeEvicting() {
+    int limit = 40; // not a power of two: the slots grow 4, 8, 16, 32, then 40
+    FragmentAssembler a = new FragmentAssembler(MAX, 64 * MAX, limit, TIMEOUT, alloc);
+    for (int id = 0; id < limit; id++) {
+      clock.advanceMillis(1);
+      assertThat(a.accept(clock.nanos(), id % 3, id, 0, 2, bytes(300))).isNull();
+    }
+    assertThat(a.messagesInFlight()).isEqualTo(limit);
+    assertThat(a.evicted()).isZero();
+    clock.advanceMillis(1);
+    assertThat(a.accept(clock.nanos(), 7, 0, 0, 2, bytes(300))).isNull(); // evicts id 0
+    assertThat(a.evicted()).isOne();
+    for (int id = 1; id < limit; id++) {
+      ByteBuf whole = a.accept(clock.nanos(), id % 3, id, 1, 2, bytes(100));
+      assertThat(whole).as("message %d", id).isNotNull();
+      assertThat(whole.readableBytes()).isEqualTo(400);
+      whole.release();
+    }
+    assertThat(a.messagesInFlight()).isOne();
+    a.close();
+    assertThat(alloc.live).isZero();
+  }
+
+  @Test
   void memoryPressureEvictsTheOldestUntilTheNewMessageFits() {
     int cap = 2 * MAX;
     FragmentAssembler a = new FragmentAssembler(MAX, cap, 16, TIMEOUT, alloc);

@@ -222,6 +222,47 @@ class RealtimeConnectionTest {
         net.totalStats());
   }
 
+  /**
+   * Channels that never sent share one empty ring across connections: messages in flight on one
+   * connection must never be seen, timed out or released by another.
+   */
+  @Test
+  void anIdleConnectionNeverSeesAnotherConnectionsMessagesInFlight() {
+    RealtimeConfig config = RealtimeConfig.defaults();
+    long now = clock.nanos();
+    Inbox busyInbox = new Inbox();
+    RealtimeConnection busy =
+        new RealtimeConnection(config, TOKEN, now, ByteBufAllocator.DEFAULT, busyInbox);
+    RealtimeConnection idle =
+        new RealtimeConnection(config, TOKEN, now, ByteBufAllocator.DEFAULT, new Inbox());
+    Outcomes outcomes = new Outcomes();
+    for (int channel : new int[] {0, 1, 3}) { // reliable, unreliable with callbacks, reliable
+      for (int i = 0; i < 50; i++) {
+        assertThat(busy.send(channel, Unpooled.buffer(4).writeInt(i), outcomes)).isTrue();
+      }
+    }
+    List<ByteBuf> sent = new ArrayList<>();
+    for (ByteBuf d; (d = busy.pollDatagram(now)) != null; ) {
+      sent.add(d); // never delivered: everything stays in flight
+    }
+    assertThat(sent).isNotEmpty();
+    for (int i = 0; i < 100; i++) {
+      now += 50_000_000L;
+      idle.handleTimeout(now);
+      for (ByteBuf d; (d = idle.pollDatagram(now)) != null; ) {
+        d.release();
+      }
+    }
+    assertThat(idle.stats(now).messagesPending()).isZero();
+    idle.close(); // releases whatever its rings hold: nothing
+    assertThat(outcomes.timedOut).hasValue(0);
+    assertThat(outcomes.acked).hasValue(0);
+    assertThat(busy.stats(now).messagesPending()).isEqualTo(150);
+    busy.close();
+    assertThat(outcomes.timedOut).hasValue(150); // each message gets its one callback
+    sent.forEach(ByteBuf::release);
+  }
+
   @Test
   void reliableUnorderedDeliversEveryMessageExactlyOnce() {
     connect(RealtimeConfig.defaults());

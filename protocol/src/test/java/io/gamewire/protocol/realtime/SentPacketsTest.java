@@ -71,6 +71,50 @@ class SentPacketsTest {
   }
 
   @Test
+  void growsToItsCapacityBeforeReportingAnyPacketLost() {
+    SentPackets sent = new SentPackets(512);
+    Log log = new Log();
+    assertThat(sent.slots()).isEqualTo(SentPackets.INITIAL_SLOTS);
+    int start = 1000; // (growth across the wrap: everyPacketIsAckedOrLostExactlyOnce)
+    int seq = start;
+    for (int i = 0; i < 512; i++, seq = Sequence.next(seq)) {
+      sent.sent(seq, i, log);
+    }
+    assertThat(log.lost).isEmpty();
+    assertThat(sent.outstanding()).isEqualTo(512);
+    assertThat(sent.slots()).isEqualTo(512);
+    sent.sent(seq, 512, log); // the window is full: the oldest goes
+    assertThat(log.lost).containsExactly(start);
+    // Every packet still tracked is acknowledged once, wherever growth moved it.
+    int newest = seq;
+    AckWindow w = new AckWindow();
+    for (int i = 0, s = Sequence.next(start); i < 512; i++, s = Sequence.next(s)) {
+      w.record(s);
+      sent.onAck(w.ack(), w.bitfield(), log);
+    }
+    assertThat(w.ack()).isEqualTo(newest);
+    assertThat(log.acked).hasSize(512).doesNotHaveDuplicates().doesNotContain(start);
+    assertThat(log.lost).containsExactly(start);
+    assertThat(sent.outstanding()).isZero();
+  }
+
+  @Test
+  void anIdleSenderStaysAtItsInitialSlots() {
+    SentPackets sent = new SentPackets(512);
+    Log log = new Log();
+    AckWindow w = new AckWindow();
+    int seq = Sequence.NONE;
+    for (int i = 0; i < 5000; i++) { // keepalives, each acknowledged before the next
+      seq = Sequence.next(seq);
+      sent.sent(seq, i, log);
+      w.record(seq);
+      sent.onAck(w.ack(), w.bitfield(), log);
+    }
+    assertThat(log.acked).hasSize(5000);
+    assertThat(sent.slots()).isEqualTo(SentPackets.INITIAL_SLOTS);
+  }
+
+  @Test
   void ignoresAcksForSequencesNeverSent() {
     SentPackets sent = new SentPackets(64);
     Log log = new Log();
