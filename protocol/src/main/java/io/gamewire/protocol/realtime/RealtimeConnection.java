@@ -193,13 +193,15 @@ public final class RealtimeConnection implements AutoCloseable {
 
   // The ledger: what each tracked packet carried.
   private final int perPacket;
-  private final int[] ledgerCount = new int[PACKETS_TRACKED];
-  private final int[] ledgerBytes = new int[PACKETS_TRACKED];
+  // Made with the first packet that carries a record: a connection that has only sent keepalives
+  // (an idle one) holds no ledger, and its packets count as header-sized for the budget.
+  private int[] ledgerCount;
+  private int[] ledgerBytes;
   // Per tracked packet, the records it carried as (key, fragment) pairs. Each slot's array is made
-  // when a packet first needs it and grown when one needs more: an idle connection (keepalives)
-  // holds none, a busy one only what its packets carry, and steady traffic allocates nothing. A
-  // flat array sized for full packets cost 128 KiB per connection with the defaults.
-  private final int[][] ledgerRecords = new int[PACKETS_TRACKED][];
+  // when a packet first needs it and grown when one needs more: a busy connection holds only what
+  // its packets carry, and steady traffic allocates nothing. A flat array sized for full packets
+  // cost 128 KiB per connection with the defaults.
+  private int[][] ledgerRecords;
   private final int[] packingKey;
   private final int[] packingFragment;
   private final SentPackets.Sink sink = new LedgerSink();
@@ -377,8 +379,16 @@ public final class RealtimeConnection implements AutoCloseable {
     sinkNow = now;
     sentPackets.sent(seq, now, sink); // may report the slot's previous packet lost first
     int slot = seq & (PACKETS_TRACKED - 1);
-    ledgerCount[slot] = records;
-    ledgerBytes[slot] = bytes;
+    if (ledgerCount == null && records > 0) {
+      ledgerCount = new int[PACKETS_TRACKED];
+      ledgerBytes = new int[PACKETS_TRACKED];
+      java.util.Arrays.fill(ledgerBytes, RealtimeHeader.BYTES); // the keepalives already out
+      ledgerRecords = new int[PACKETS_TRACKED][];
+    }
+    if (ledgerCount != null) {
+      ledgerCount[slot] = records;
+      ledgerBytes[slot] = bytes;
+    }
     if (records > 0) {
       int[] r = ledgerRecords[slot];
       if (r == null || r.length < 2 * records) {
@@ -631,6 +641,10 @@ public final class RealtimeConnection implements AutoCloseable {
     @Override
     public void acked(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
+      if (ledgerCount == null) {
+        congestion.onPacketAcked(sinkNow, RealtimeHeader.BYTES, sinkNow - sentAtNanos);
+        return; // only keepalives so far
+      }
       congestion.onPacketAcked(sinkNow, ledgerBytes[slot], sinkNow - sentAtNanos);
       int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
@@ -664,6 +678,10 @@ public final class RealtimeConnection implements AutoCloseable {
     @Override
     public void lost(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
+      if (ledgerCount == null) {
+        congestion.onPacketLost(sinkNow, RealtimeHeader.BYTES);
+        return;
+      }
       congestion.onPacketLost(sinkNow, ledgerBytes[slot]);
       int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
