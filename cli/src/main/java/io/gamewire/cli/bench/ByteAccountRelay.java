@@ -163,9 +163,10 @@ final class ByteAccountRelay implements AutoCloseable {
       int msgKind = m.isReadable() ? m.getUnsignedByte(m.readerIndex()) : -1;
       if (cursor.channel() == NativeStateFormat.STATE_CHANNEL
           && msgKind == NativeStateFormat.UPDATE) {
+        int h = updateHeaderBytes(m);
         c[UPDATES]++;
-        c[UPDATE_HEADERS] += Math.min(len, 5);
-        c[DELTAS] += Math.max(0, len - 5);
+        c[UPDATE_HEADERS] += h;
+        c[DELTAS] += len - h;
       } else if (cursor.channel() == NativeStateFormat.EVENT_CHANNEL) {
         int key =
             cursor.messageId() << 8 | (cursor.isFragment() ? cursor.fragmentIndex() & 0xff : 0);
@@ -184,6 +185,16 @@ final class ByteAccountRelay implements AutoCloseable {
   }
 
   private int previousEnd;
+
+  /** Kind, u16 time order and the varint steps back (docs/STATE-SYNC.md), or all of a short one. */
+  private static int updateHeaderBytes(ByteBuf m) {
+    int n = m.readableBytes();
+    int i = 3;
+    while (i < n && i < 6 && (m.getUnsignedByte(m.readerIndex() + i) & 0x80) != 0) {
+      i++;
+    }
+    return Math.min(n, i + 1);
+  }
 
   /** Per second and client, by direction ("down": server to client). */
   Map<String, Object> perSecondPerClient(double seconds, int n) {
