@@ -158,10 +158,14 @@ public final class StateDeltaCodec {
     private int recordNext;
 
     /**
-     * The order numeric deltas are written with: chosen per delta from what the last one held, and
-     * written again at once when another order would have saved a byte (docs/STATE-SYNC.md).
+     * The order numeric deltas are written with: the one that would have served the last delta
+     * best, when that saves a byte; a delta is written again at once only when another order saves
+     * an eighth of its numeric bits (docs/STATE-SYNC.md).
      */
     private int deltaOrder = K_NUMBER;
+
+    /** Deltas written twice because the order changed a lot (tests read it). */
+    long rewrites;
 
     private int order; // of the delta being written
     private final int[] deltaBitLengths = new int[65]; // numeric deltas written, by zigzag length
@@ -224,10 +228,14 @@ public final class StateDeltaCodec {
         write(from, fromKeyCount, to, out, deltaOrder);
         int best = bestDeltaOrder();
         if (best != deltaOrder) {
-          // Keys the first pass numbered are in the table now: this pass defines them up front.
-          out.writerIndex(start);
-          write(from, fromKeyCount, to, out, best);
-          deltaOrder = best;
+          long bits = deltaBits(deltaOrder);
+          if (8 * (bits - deltaBits(best)) >= bits) {
+            // Keys the first pass numbered are in the table now: this pass defines them up front.
+            out.writerIndex(start);
+            write(from, fromKeyCount, to, out, best);
+            rewrites++;
+          }
+          deltaOrder = best; // for the next delta, which most likely moves alike
         }
       } catch (RuntimeException e) {
         out.writerIndex(start);

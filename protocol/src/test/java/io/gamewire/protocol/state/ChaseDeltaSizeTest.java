@@ -43,6 +43,25 @@ class ChaseDeltaSizeTest {
     assertThat(measure(players, BENCH_STEP)).isLessThanOrEqualTo(5.0);
   }
 
+  /** The order settles: a steady game's deltas are written once, not twice. */
+  @ParameterizedTest
+  @ValueSource(doubles = {MAX_STEP, BENCH_STEP})
+  void theDeltaOrderSettlesSoDeltasAreWrittenOnce(double step) throws MalformedMessageException {
+    StateDeltaCodec codec = new StateDeltaCodec(StateCodecConfig.DEFAULT);
+    Random random = new Random(SEED);
+    Map<Object, Object> state = codec.quantize(initialState(20, random));
+    StateDeltaCodec.Encoder encoder = codec.encoder();
+    ByteBuf out = Unpooled.buffer();
+    encoder.encode(StateTree.EMPTY, state, out);
+    for (int t = 0; t < TICKS; t++) {
+      Map<Object, Object> next = codec.quantize(StateTree.merge(state, tick(state, random, step)));
+      out.clear();
+      encoder.encode(state, next, out);
+      state = next;
+    }
+    assertThat(encoder.rewrites).isLessThanOrEqualTo(2);
+  }
+
   static final double BENCH_STEP = 3;
 
   private static double measure(int players, double maxStep) throws MalformedMessageException {
