@@ -554,7 +554,12 @@ public final class GameServer implements AutoCloseable {
       return this;
     }
 
-    /** The realtime settings; channel 0 must be reliable-ordered and 1 unreliable. */
+    /**
+     * The realtime settings; channel 0 must be reliable-ordered and 1 unreliable. Unless {@code
+     * maxAckDelayNanos} is set in it, the server holds the acks of what clients send until its next
+     * state send, up to 1.25 send periods (at most 100 ms): they ride on the update instead of
+     * packets of their own, and the wait travels with them so the clients' RTT stays true.
+     */
     public Builder config(RealtimeConfig config) {
       this.config = Objects.requireNonNull(config, "config");
       return this;
@@ -584,6 +589,12 @@ public final class GameServer implements AutoCloseable {
     public GameServer build() {
       if (sendRate == 0) {
         sendRate = tickRate;
+      }
+      if (config.maxAckDelayNanos() == RealtimeConfig.DEFAULT_MAX_ACK_DELAY_NANOS) {
+        long period = 1_000_000_000L / sendRate;
+        config =
+            config.withMaxAckDelayNanos(
+                Math.min(RealtimeConfig.MAX_ACK_DELAY_NANOS, period + period / 4));
       }
       StateSyncChannels.check(config);
       return new GameServer(this);

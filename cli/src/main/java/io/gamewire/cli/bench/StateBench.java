@@ -140,7 +140,8 @@ public final class StateBench {
       double updateIntervalMaxMillis,
       double movesPerSecond,
       double processCpuMillisPerSecond,
-      long joinsRepeated) {
+      long joinsRepeated,
+      Map<String, Object> bytesAccount) {
 
     public double serverCpuMillisPerSecondPerClient() {
       return serverCpuMillisPerSecond / Math.max(1, connected);
@@ -194,6 +195,9 @@ public final class StateBench {
         double b = bytesPerMovedPlayerPerUpdate();
         m.put("bytesPerMovedPlayerPerUpdate", Double.isNaN(b) ? null : round(b));
       }
+      if (bytesAccount != null) {
+        m.put("bytesAccountPerSecondPerClient", bytesAccount);
+      }
       m.put("windowSeconds", round(windowSeconds));
       m.put("warmupSeconds", settings.warmupSeconds());
       return m;
@@ -208,6 +212,14 @@ public final class StateBench {
 
   /** Runs one profile: server, clients, warm-up, window; closes everything before returning. */
   public static Result run(Settings s) throws Exception {
+    return run(s, false);
+  }
+
+  /**
+   * As {@link #run(Settings)}; with {@code account}, the clients talk to the server through a
+   * {@link ByteAccountRelay} and the result says where every byte of the window went.
+   */
+  public static Result run(Settings s, boolean account) throws Exception {
     int players = s.clients();
     AtomicReference<GameServer> self = new AtomicReference<>();
     IoThreads serverThreads = IoThreads.create(1, SERVER_IO);
@@ -215,6 +227,7 @@ public final class StateBench {
     List<GameClient> clients = new ArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> drivers = new ArrayList<>();
+    ByteAccountRelay relay = null;
     try {
       GameServer.Builder sb =
           s.scenario() == Scenario.CHASE
@@ -231,6 +244,9 @@ public final class StateBench {
               .build();
       self.set(server);
       server.start();
+      if (account) {
+        relay = new ByteAccountRelay(server.localAddress(), players);
+      }
 
       Map<GameClient, Long> ids = new ConcurrentHashMap<>();
       long connectDeadline = System.nanoTime() + CONNECT_NANOS;
@@ -240,7 +256,7 @@ public final class StateBench {
         for (int i = from; i < Math.min(players, from + batch); i++) {
           GameClient[] holder = new GameClient[1];
           GameClient.Builder cb =
-              GameClient.builder(server.localAddress())
+              GameClient.builder(relay == null ? server.localAddress() : relay.front(i))
                   .profile(s.profile())
                   .floatQuantum(s.quantum())
                   // Hundreds of handshakes on a loaded machine: longer than the 5 s default.
@@ -366,10 +382,16 @@ public final class StateBench {
       long processBefore = processCpuNanos();
       long start = System.nanoTime();
       recording.set(true);
+      if (relay != null) {
+        relay.counting.set(true);
+      }
 
       parkFor(s.seconds());
 
       recording.set(false);
+      if (relay != null) {
+        relay.counting.set(false);
+      }
       long end = System.nanoTime();
       Map<Long, Long> cpuAfter = serverCpu(mx);
       long processAfter = processCpuNanos();
@@ -416,7 +438,8 @@ public final class StateBench {
           intervals.getTotalCount() == 0 ? Double.NaN : intervals.getMaxValue() / 1e6,
           moves.get() / window,
           processAfter < 0 ? Double.NaN : (processAfter - processBefore) / 1e6 / window,
-          joinsRepeated);
+          joinsRepeated,
+          relay == null ? null : relay.perSecondPerClient(window, n));
     } finally {
       stop.set(true);
       for (GameClient c : clients) {
@@ -425,6 +448,9 @@ public final class StateBench {
       GameServer server = self.get();
       if (server != null) {
         server.close();
+      }
+      if (relay != null) {
+        relay.close();
       }
       clientThreads.close();
       serverThreads.close();

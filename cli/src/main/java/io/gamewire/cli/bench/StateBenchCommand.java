@@ -106,6 +106,13 @@ public final class StateBenchCommand implements Callable<Integer> {
       description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--account",
+      description =
+          "Route the clients through a relay that sorts every byte by where it goes (headers,"
+              + " acks, updates, deltas, events, resends), per direction.")
+  boolean account;
+
   @Option(names = "--json", description = "Print one JSON object instead of text.")
   boolean json;
 
@@ -164,7 +171,7 @@ public final class StateBenchCommand implements Callable<Integer> {
       }
       String name = s.profile().name().toLowerCase(Locale.ROOT);
       try {
-        StateBench.Result r = StateBench.run(s);
+        StateBench.Result r = StateBench.run(s, account);
         results.add(r);
         runs.add(r.toMap());
       } catch (Exception e) {

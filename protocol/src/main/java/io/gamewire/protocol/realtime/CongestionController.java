@@ -148,9 +148,17 @@ public final class CongestionController {
    * was sent. A sample the {@link RttEstimator} rejects still counts as an acknowledgement.
    */
   public void onPacketAcked(long nowNanos, int bytes, long rttSampleNanos) {
+    onPacketAcked(nowNanos, bytes, rttSampleNanos, 0);
+  }
+
+  /**
+   * As {@link #onPacketAcked(long, int, long)}, with the delay the peer reports between receiving
+   * the packet and sending the ack ({@link RttEstimator#onSample(long, long, long)}).
+   */
+  public void onPacketAcked(long nowNanos, int bytes, long rttSampleNanos, long ackDelayNanos) {
     bytesAcked += bytes;
     loss.onAcked();
-    rtt.onSample(nowNanos, rttSampleNanos);
+    rtt.onSample(nowNanos, rttSampleNanos, ackDelayNanos);
     if (!rtt.hasSamples()) {
       return;
     }

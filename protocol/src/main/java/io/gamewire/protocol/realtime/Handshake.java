@@ -9,8 +9,12 @@ import io.netty.buffer.ByteBufAllocator;
  * carry sequence 0, no acks and token 0, except ACCEPTED, whose header carries the new token.
  */
 public final class Handshake {
-  /** The protocol version this library speaks. */
-  public static final int VERSION = 1;
+  /**
+   * The protocol version this library speaks. 2: the ack-delay flag and byte (docs/PROTOCOL.md
+   * section 1), which a version-1 peer would drop as a reserved flag, and state sync's shorter
+   * UPDATE header and delta-order field (docs/STATE-SYNC.md).
+   */
+  public static final int VERSION = 2;
 
   /** Longest connect token a request may carry. */
   public static final int MAX_CONNECT_TOKEN_BYTES = 1024;

@@ -129,7 +129,7 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
     }
     if (!RealtimeHeader.isRealtime(datagram)
         || RealtimeHeader.kind(datagram) == null
-        || RealtimeHeader.flags(datagram) != 0) {
+        || !RealtimeHeader.flagsValid(datagram, RealtimeHeader.kind(datagram))) {
       ignored++;
       dropLog.dropped(nowNanos, "not a realtime datagram, unknown kind or reserved flag", from);
       return;
@@ -215,7 +215,8 @@ public final class RealtimeClientEndpoint implements AutoCloseable {
               config.unreliableTimeoutNanos(),
               config.reliableGiveUpNanos(),
               config.maxMessagesPerDatagram(),
-              config.congestion());
+              config.congestion(),
+              config.maxAckDelayNanos());
     } catch (IllegalArgumentException e) {
       fail(ConnectFailure.BAD_ACCEPT);
       return;

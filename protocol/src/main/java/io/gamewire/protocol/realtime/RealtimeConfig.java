@@ -24,6 +24,11 @@ import java.util.TreeMap;
  *     closes the connection with {@link RealtimeConnection#REASON_RELIABLE_FAILED}
  * @param maxMessagesPerDatagram records packed into one datagram at most (sizes the ack ledger)
  * @param congestion congestion control; its {@code maxDatagramBytes} must be at least the MTU
+ * @param maxAckDelayNanos the longest a received payload waits for a packet to carry its ack
+ *     (default 5 ms, at most 100 ms). A sender that sends on a fixed tick (a game server) sets it a
+ *     little above the tick so acks ride on its next packet; the wait travels with the ack
+ *     (docs/PROTOCOL.md, ack delay) and the peer takes it out of its RTT sample and adds it to its
+ *     retransmit timeout
  */
 public record RealtimeConfig(
     int mtuBytes,
@@ -36,7 +41,16 @@ public record RealtimeConfig(
     long unreliableTimeoutNanos,
     long reliableGiveUpNanos,
     int maxMessagesPerDatagram,
-    CongestionConfig congestion) {
+    CongestionConfig congestion,
+    long maxAckDelayNanos) {
+
+  /** Default {@link #maxAckDelayNanos}: 5 ms. */
+  public static final long DEFAULT_MAX_ACK_DELAY_NANOS = 5_000_000L;
+
+  /**
+   * Largest {@link #maxAckDelayNanos}: 100 ms, within what the ack-delay byte can say (127.5 ms).
+   */
+  public static final long MAX_ACK_DELAY_NANOS = 100_000_000L;
 
   public RealtimeConfig {
     Objects.requireNonNull(channels, "channels");
@@ -67,6 +81,9 @@ public record RealtimeConfig(
     require(
         congestion.maxDatagramBytes() >= mtuBytes,
         "congestion.maxDatagramBytes (" + congestion.maxDatagramBytes() + ") >= mtuBytes");
+    require(
+        maxAckDelayNanos >= 0 && maxAckDelayNanos <= MAX_ACK_DELAY_NANOS,
+        "maxAckDelayNanos in 0..100 ms");
     // Throws with a clear message if the MTU leaves too little room per fragment.
     new Fragmenter(maxMessageBytes, Fragmenter.fragmentBytesFor(mtuBytes));
   }
@@ -75,6 +92,23 @@ public record RealtimeConfig(
     if (!ok) {
       throw new IllegalArgumentException("invalid realtime config: need " + rule);
     }
+  }
+
+  /** This config with another {@link #maxAckDelayNanos}. */
+  public RealtimeConfig withMaxAckDelayNanos(long nanos) {
+    return new RealtimeConfig(
+        mtuBytes,
+        channels,
+        maxMessageBytes,
+        keepaliveIntervalNanos,
+        timeoutNanos,
+        reliableWindow,
+        maxQueuedMessages,
+        unreliableTimeoutNanos,
+        reliableGiveUpNanos,
+        maxMessagesPerDatagram,
+        congestion,
+        nanos);
   }
 
   public static RealtimeConfig defaults() {
@@ -107,6 +141,7 @@ public record RealtimeConfig(
     private long reliableGiveUpNanos = 10_000_000_000L;
     private int maxMessagesPerDatagram = 32;
     private CongestionConfig congestion;
+    private long maxAckDelayNanos = DEFAULT_MAX_ACK_DELAY_NANOS;
 
     private Builder() {}
 
@@ -166,6 +201,12 @@ public record RealtimeConfig(
       return this;
     }
 
+    /** See {@link RealtimeConfig#maxAckDelayNanos}. */
+    public Builder maxAckDelayNanos(long v) {
+      maxAckDelayNanos = v;
+      return this;
+    }
+
     public RealtimeConfig build() {
       CongestionConfig c =
           congestion != null
@@ -182,7 +223,8 @@ public record RealtimeConfig(
           unreliableTimeoutNanos,
           reliableGiveUpNanos,
           maxMessagesPerDatagram,
-          c);
+          c,
+          maxAckDelayNanos);
     }
   }
 }

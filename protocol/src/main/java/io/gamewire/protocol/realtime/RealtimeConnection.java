@@ -30,8 +30,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p><b>Flush policy.</b> Payload datagrams go out whenever something is due and the congestion
  * controller's byte budget allows a full datagram; the caller decides how often to poll (once per
  * tick). Without payload, a KEEPALIVE goes out when nothing was sent for the keepalive interval or
- * when a received payload has waited for an ack longer than {@link #MAX_ACK_DELAY_NANOS} (or the
- * current send interval, if shorter).
+ * when a received payload has waited for an ack longer than {@code config.maxAckDelayNanos()} (or
+ * the current send interval, if shorter, unless the delay was configured). A packet that carries an
+ * ack later than half a millisecond after the acked packet arrived says how late (the header's
+ * ack-delay byte), and the peer's RTT estimator takes it out of the sample.
  *
  * <p><b>Callbacks.</b> Every message sent with callbacks gets exactly one of them: {@code onAcked}
  * when the first packets carrying all its fragments are acknowledged; {@code onTimedOut} when an
@@ -82,13 +84,6 @@ public final class RealtimeConnection implements AutoCloseable {
   }
 
   private static final long NEVER = Long.MIN_VALUE;
-
-  /**
-   * The longest a received payload waits for its ack when there is nothing to send (5 ms). Acks
-   * must be prompt: a delayed ack inflates the sender's RTT samples, and the congestion controller
-   * reads RTT growth as congestion and cuts the budget.
-   */
-  static final long MAX_ACK_DELAY_NANOS = 5_000_000L;
 
   /**
    * A receiver that got this many payload packets without sending acks at once: one header
@@ -208,6 +203,7 @@ public final class RealtimeConnection implements AutoCloseable {
   // Finished Pending records, reused by send so that steady traffic allocates none.
   private final ArrayDeque<Pending> freePending = new ArrayDeque<>(1);
   private long sinkNow;
+  private long sinkAckDelay; // the ack delay the datagram being handled reports
 
   private int sequence = Sequence.NONE;
   private long lastSendAt;
@@ -215,6 +211,7 @@ public final class RealtimeConnection implements AutoCloseable {
   private long lastReceiveAt;
   private boolean ackOwed;
   private long ackOwedSince;
+  private long newestReceivedAt; // when the packet that received.ack() names arrived
 
   /** Payload packets received since this side last sent anything (each header acks 33). */
   private int receivedSinceSend;
@@ -356,18 +353,34 @@ public final class RealtimeConnection implements AutoCloseable {
         || (ackOwed
             && (nowNanos - ackOwedSince >= ackDelayNanos()
                 || receivedSinceSend >= ACK_EVERY_PACKETS))) {
-      ByteBuf d = alloc.buffer(RealtimeHeader.BYTES, RealtimeHeader.BYTES);
+      int delay = ackDelayUnits(nowNanos);
+      int n = RealtimeHeader.bytes(delay > 0 ? RealtimeHeader.FLAG_ACK_DELAY : 0);
+      ByteBuf d = alloc.buffer(n, n);
       int seq = nextSequence();
-      RealtimeHeader.write(
-          d, seq, received.ack(), received.bitfield(), PacketKind.KEEPALIVE, 0, token);
+      RealtimeHeader.writeWithAckDelay(
+          d, seq, received.ack(), received.bitfield(), PacketKind.KEEPALIVE, token, delay);
       recordSent(nowNanos, seq, d.readableBytes(), 0);
       return d;
     }
     return null;
   }
 
+  /**
+   * How long a received payload may wait for its ack. Acks must be prompt unless the wait is
+   * reported: a delayed ack inflates the peer's RTT samples, and its congestion controller reads
+   * RTT growth as congestion. The default yields to a faster send rate; a configured delay (a
+   * server that sends on a tick) is kept, and reported with each ack ({@link #ackDelayUnits}).
+   */
   private long ackDelayNanos() {
-    return Math.min(MAX_ACK_DELAY_NANOS, congestion.sendIntervalNanos());
+    long max = config.maxAckDelayNanos();
+    return max == RealtimeConfig.DEFAULT_MAX_ACK_DELAY_NANOS
+        ? Math.min(max, congestion.sendIntervalNanos())
+        : max;
+  }
+
+  /** The ack-delay byte for a packet sent now: 0 (no byte) unless a fresh ack waited. */
+  private int ackDelayUnits(long now) {
+    return ackOwed ? RealtimeHeader.ackDelayUnits(now - newestReceivedAt) : 0;
   }
 
   private int nextSequence() {
@@ -436,7 +449,8 @@ public final class RealtimeConnection implements AutoCloseable {
   private ByteBuf writePayload(long now) {
     int mtu = config.mtuBytes();
     ByteBuf d = alloc.buffer(mtu, mtu);
-    d.writerIndex(RealtimeHeader.BYTES);
+    int delay = ackDelayUnits(now);
+    d.writerIndex(RealtimeHeader.bytes(delay > 0 ? RealtimeHeader.FLAG_ACK_DELAY : 0));
     int records = 0;
     long rto = congestion.rtt().retransmitTimeoutNanos();
     for (Channel c : channels) {
@@ -455,7 +469,8 @@ public final class RealtimeConnection implements AutoCloseable {
     int end = d.writerIndex();
     int seq = nextSequence();
     d.writerIndex(0);
-    RealtimeHeader.write(d, seq, received.ack(), received.bitfield(), PacketKind.PAYLOAD, 0, token);
+    RealtimeHeader.writeWithAckDelay(
+        d, seq, received.ack(), received.bitfield(), PacketKind.PAYLOAD, token, delay);
     d.writerIndex(end);
     recordSent(now, seq, end, records);
     return d;
@@ -642,10 +657,11 @@ public final class RealtimeConnection implements AutoCloseable {
     public void acked(int seq, long sentAtNanos) {
       int slot = seq & (PACKETS_TRACKED - 1);
       if (ledgerCount == null) {
-        congestion.onPacketAcked(sinkNow, RealtimeHeader.BYTES, sinkNow - sentAtNanos);
+        congestion.onPacketAcked(
+            sinkNow, RealtimeHeader.BYTES, sinkNow - sentAtNanos, sinkAckDelay);
         return; // only keepalives so far
       }
-      congestion.onPacketAcked(sinkNow, ledgerBytes[slot], sinkNow - sentAtNanos);
+      congestion.onPacketAcked(sinkNow, ledgerBytes[slot], sinkNow - sentAtNanos, sinkAckDelay);
       int[] r = ledgerRecords[slot];
       for (int i = 0; i < ledgerCount[slot] && !closed; i++) {
         int key = r[2 * i];
@@ -741,7 +757,8 @@ public final class RealtimeConnection implements AutoCloseable {
     }
     PacketKind kind = RealtimeHeader.kind(datagram);
     int seq = RealtimeHeader.sequence(datagram);
-    if (RealtimeHeader.flags(datagram) != 0
+    if (kind == null
+        || !RealtimeHeader.flagsValid(datagram, kind)
         || !Sequence.isLive(seq)
         || (kind != PacketKind.PAYLOAD
             && kind != PacketKind.KEEPALIVE
@@ -753,7 +770,7 @@ public final class RealtimeConnection implements AutoCloseable {
       wrongToken++;
       return;
     }
-    int bodyStart = datagram.readerIndex() + RealtimeHeader.BYTES;
+    int bodyStart = datagram.readerIndex() + RealtimeHeader.bytes(RealtimeHeader.flags(datagram));
     int bodyLength = datagram.writerIndex() - bodyStart;
     // A retained slice: on a pooled datagram, a recycled view instead of a new object each time.
     ByteBuf body = datagram.retainedSlice(bodyStart, bodyLength);
@@ -798,8 +815,13 @@ public final class RealtimeConnection implements AutoCloseable {
     }
     lastReceiveAt = nowNanos;
     lastNow = Math.max(lastNow, nowNanos);
+    if (received.ack() == seq) {
+      newestReceivedAt = nowNanos;
+    }
     sinkNow = nowNanos;
+    sinkAckDelay = RealtimeHeader.ackDelayNanos(datagram);
     sentPackets.onAck(RealtimeHeader.ack(datagram), RealtimeHeader.ackBits(datagram), sink);
+    sinkAckDelay = 0;
     if (closed) {
       return;
     }

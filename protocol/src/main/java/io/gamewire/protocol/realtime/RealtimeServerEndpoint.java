@@ -184,7 +184,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       return;
     }
     PacketKind kind = RealtimeHeader.kind(datagram);
-    if (kind == null || RealtimeHeader.flags(datagram) != 0) {
+    if (kind == null || !RealtimeHeader.flagsValid(datagram, kind)) {
       malformed++;
       dropLog.dropped(nowNanos, "unknown kind or reserved flag", from);
       return;

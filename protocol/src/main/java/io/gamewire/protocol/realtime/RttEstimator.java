@@ -70,6 +70,10 @@ public final class RttEstimator {
   private double pygaseLatencySeconds;
   private long latest;
   private long min;
+  private long peerAckDelay;
+
+  /** Reported ack delays above this (the ack-delay byte's range, 127.5 ms) are cut to it. */
+  public static final long MAX_ACK_DELAY_NANOS = 127_500_000L;
 
   /** An estimator with the default RTO bounds and a 10 s min-RTT window. */
   public RttEstimator() {
@@ -102,10 +106,28 @@ public final class RttEstimator {
    * sample is not positive or longer than {@link #MAX_SAMPLE_NANOS}.
    */
   public boolean onSample(long nowNanos, long rttNanos) {
+    return onSample(nowNanos, rttNanos, 0);
+  }
+
+  /**
+   * Takes one RTT sample of which the peer reports it held the ack for {@code ackDelayNanos}
+   * (QUIC's ack_delay, RFC 9002 section 5.3): the minimum takes the raw sample; the smoothed RTT,
+   * variance and jitter take {@code rtt - ackDelay} when that is not below the minimum, else the
+   * raw sample, so a report can shrink a sample but never below what the path has shown. The
+   * largest recent delay ({@link #peerAckDelayNanos()}) is added to the retransmit timeout. Returns
+   * false, changing nothing, if the sample is not positive or longer than {@link
+   * #MAX_SAMPLE_NANOS}.
+   */
+  public boolean onSample(long nowNanos, long rttNanos, long ackDelayNanos) {
     if (rttNanos <= 0 || rttNanos > MAX_SAMPLE_NANOS) {
       return false;
     }
-    double r = rttNanos;
+    long delay = Math.max(0, Math.min(ackDelayNanos, MAX_ACK_DELAY_NANOS));
+    // A slowly fading maximum: the peer's delays vary with where a packet lands in its tick.
+    peerAckDelay = Math.max(delay, peerAckDelay - (peerAckDelay >> 6));
+    long minBefore = samples == 0 ? rttNanos : Math.min(min, rttNanos);
+    long adjusted = rttNanos - delay >= minBefore ? rttNanos - delay : rttNanos;
+    double r = adjusted;
     if (samples == 0) {
       srtt = r;
       rttvar = r / 2;
@@ -117,7 +139,7 @@ public final class RttEstimator {
       min = Math.min(min, rttNanos);
     }
     pygaseLatencySeconds += PYGASE_WEIGHT * (r / NANOS_PER_SECOND - pygaseLatencySeconds);
-    latest = rttNanos;
+    latest = adjusted;
     samples++;
     if (slotNanos != 0) {
       long epoch = Math.floorDiv(nowNanos, slotNanos);
@@ -181,6 +203,14 @@ public final class RttEstimator {
     return best == Long.MAX_VALUE ? min : best;
   }
 
+  /**
+   * The largest ack delay the peer reported lately (a maximum that fades by 1/64 per sample), 0
+   * when it acks at once.
+   */
+  public long peerAckDelayNanos() {
+    return peerAckDelay;
+  }
+
   /** Mean deviation of consecutive samples (RFC 3550 style), 0 before the second sample. */
   public long jitterNanos() {
     return Math.round(jitter);
@@ -193,10 +223,13 @@ public final class RttEstimator {
 
   /**
    * How long to wait for an acknowledgement before calling a packet lost: {@code srtt + 4 rttvar}
-   * clamped to [floor, ceiling]; {@link #INITIAL_RTO_NANOS} (clamped too) before the first sample.
+   * raised to the floor, plus {@link #peerAckDelayNanos()}, capped at the ceiling; {@link
+   * #INITIAL_RTO_NANOS} (clamped too) before the first sample.
    */
   public long retransmitTimeoutNanos() {
     long rto = samples == 0 ? INITIAL_RTO_NANOS : Math.round(srtt + 4 * rttvar);
-    return Math.min(maxRtoNanos, Math.max(minRtoNanos, rto));
+    // The peer's ack delay comes on top of the floor (RFC 9002's PTO adds max_ack_delay): the floor
+    // covers a peer that sends no ack-delay bytes; one that does may hold the ack that long.
+    return Math.min(maxRtoNanos, Math.max(minRtoNanos, rto) + peerAckDelay);
   }
 }

@@ -4,6 +4,7 @@ import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.gamewire.protocol.msgpack.MsgpackLimits;
 import io.gamewire.protocol.msgpack.MsgpackReader;
 import io.gamewire.protocol.msgpack.MsgpackWriter;
+import io.gamewire.protocol.realtime.Sequence;
 import io.netty.buffer.ByteBuf;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +18,11 @@ import java.util.Map;
  *   <li>{@link #EVENT} {@code | msgpack [type, args, kwargs]}: an event, either way, on the
  *       reliable-ordered channel;
  *   <li>{@link #SHUTDOWN}: the host client asks the server to stop;
- *   <li>{@link #UPDATE} {@code | u16 base | u16 timeOrder | delta}: the change from version {@code
- *       base} (0: none, a full state) to version {@code timeOrder}, on the unreliable channel; the
- *       delta is {@link StateDeltaCodec}'s bit-packed encoding (docs/STATE-SYNC.md);
+ *   <li>{@link #UPDATE} {@code | u16 timeOrder | varint back | delta}: the change to version {@code
+ *       timeOrder} from the version {@code back} steps before it (0: from none, a full state), on
+ *       the unreliable channel; {@code back} is 1 byte for bases up to 127 versions old (most
+ *       updates: 1); the delta is {@link StateDeltaCodec}'s bit-packed encoding
+ *       (docs/STATE-SYNC.md);
  *   <li>{@link #RESYNC} {@code | u16 timeOrder}: the client lacks the base of the updates it gets
  *       and holds {@code timeOrder} (0: nothing usable); the server starts over from there.
  * </ul>
@@ -38,6 +41,9 @@ public final class NativeStateFormat {
 
   /** The unreliable channel state updates travel on. */
   public static final int STATE_CHANNEL = 1;
+
+  /** The largest {@code back} of an UPDATE: half the time-order ring, as far as "older" reaches. */
+  public static final int MAX_UPDATE_BACK = Sequence.MAX / 2;
 
   private final MsgpackWriter writer = new MsgpackWriter();
   private final MsgpackReader reader;
@@ -88,7 +94,17 @@ public final class NativeStateFormat {
       StateDeltaCodec.Encoder encoder,
       Map<Object, Object> from,
       Map<Object, Object> to) {
-    out.writeByte(UPDATE).writeShort(base).writeShort(timeOrder);
+    int back = base == TimeOrder.NONE ? 0 : TimeOrder.distance(timeOrder, base);
+    if (back > MAX_UPDATE_BACK || (base != TimeOrder.NONE && back == 0)) {
+      throw new IllegalArgumentException(
+          "base " + base + " is not older than " + timeOrder + " by at most half the ring");
+    }
+    out.writeByte(UPDATE).writeShort(timeOrder);
+    while (back >= 0x80) {
+      out.writeByte(back & 0x7f | 0x80);
+      back >>>= 7;
+    }
+    out.writeByte(back);
     encoder.encode(from, to, out);
   }
 
@@ -135,14 +151,28 @@ public final class NativeStateFormat {
   /** Reads an UPDATE message's header; decode its delta with a {@link StateDeltaCodec.Decoder}. */
   public Update readUpdate(ByteBuf message) throws MalformedMessageException {
     expectKind(message, UPDATE);
-    if (message.readableBytes() < 4) {
-      throw new MalformedMessageException("an update needs base and time order");
+    if (message.readableBytes() < 3) {
+      throw new MalformedMessageException("an update needs time order and base");
     }
-    int base = message.readUnsignedShort();
     int timeOrder = message.readUnsignedShort();
     if (timeOrder == TimeOrder.NONE) {
       throw new MalformedMessageException("an update cannot have time order 0");
     }
+    int back = 0;
+    for (int shift = 0; ; shift += 7) {
+      if (shift > 14 || !message.isReadable()) {
+        throw new MalformedMessageException("an update's base is a varint of at most 3 bytes");
+      }
+      int b = message.readUnsignedByte();
+      back |= (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        break;
+      }
+    }
+    if (back > MAX_UPDATE_BACK) {
+      throw new MalformedMessageException("an update's base is more than half the ring back");
+    }
+    int base = back == 0 ? TimeOrder.NONE : Sequence.add(timeOrder, -back);
     return new Update(base, timeOrder, message.slice());
   }
 

@@ -53,6 +53,10 @@ public final class StateDeltaCodec {
   static final int K_FIRST_KEY = 3;
   static final int K_KEY_GAP = 0;
   static final int K_NUMBER = 4;
+
+  /** Bits of the delta-order field that starts every delta: numeric deltas use s(0..15). */
+  static final int DELTA_ORDER_BITS = 4;
+
   static final int K_LENGTH = 3;
   static final int K_LIST_LENGTH = 2;
 
@@ -152,6 +156,19 @@ public final class StateDeltaCodec {
     private final Object[] recordedVersion = new Object[RECORDED_VERSIONS];
     private final int[] recordedKeys = new int[RECORDED_VERSIONS];
     private int recordNext;
+
+    /**
+     * The order numeric deltas are written with: the one that would have served the last delta
+     * best, when that saves a byte; a delta is written again at once only when another order saves
+     * an eighth of its numeric bits (docs/STATE-SYNC.md).
+     */
+    private int deltaOrder = K_NUMBER;
+
+    /** Deltas written twice because the order changed a lot (tests read it). */
+    long rewrites;
+
+    private int order; // of the delta being written
+    private final int[] deltaBitLengths = new int[65]; // numeric deltas written, by zigzag length
     private Level[] levels = new Level[4];
 
     Encoder(StateCodecConfig config, FloatQuantum quantum) {
@@ -208,14 +225,18 @@ public final class StateDeltaCodec {
       }
       int start = out.writerIndex();
       try {
-        w.reset(out);
-        w.varint(fromKeyCount, K_COUNT);
-        w.varint(keys.size() - fromKeyCount, K_COUNT);
-        for (int i = fromKeyCount; i < keys.size(); i++) {
-          writeString(keys.key(i));
+        write(from, fromKeyCount, to, out, deltaOrder);
+        int best = bestDeltaOrder();
+        if (best != deltaOrder) {
+          long bits = deltaBits(deltaOrder);
+          if (8 * (bits - deltaBits(best)) >= bits) {
+            // Keys the first pass numbered are in the table now: this pass defines them up front.
+            out.writerIndex(start);
+            write(from, fromKeyCount, to, out, best);
+            rewrites++;
+          }
+          deltaOrder = best; // for the next delta, which most likely moves alike
         }
-        writeMapDiff(from, to, 0);
-        w.finish();
       } catch (RuntimeException e) {
         out.writerIndex(start);
         w.reset(null);
@@ -228,6 +249,62 @@ public final class StateDeltaCodec {
       }
       record(to);
       return keys.size();
+    }
+
+    private void write(
+        Map<Object, Object> from,
+        int fromKeyCount,
+        Map<Object, Object> to,
+        ByteBuf out,
+        int numericOrder) {
+      order = numericOrder;
+      Arrays.fill(deltaBitLengths, 0);
+      w.reset(out);
+      w.bits(numericOrder, DELTA_ORDER_BITS);
+      w.varint(fromKeyCount, K_COUNT);
+      w.varint(keys.size() - fromKeyCount, K_COUNT);
+      for (int i = fromKeyCount; i < keys.size(); i++) {
+        writeString(keys.key(i));
+      }
+      writeMapDiff(from, to, 0);
+      w.finish();
+    }
+
+    /**
+     * The order that would have written the numeric deltas of the last delta in the fewest bits, if
+     * it saves at least a byte over the current one; else the current one.
+     */
+    private int bestDeltaOrder() {
+      long current = deltaBits(order);
+      int best = order;
+      long bestBits = current;
+      for (int k = 0; k < 1 << DELTA_ORDER_BITS; k++) {
+        long bits = deltaBits(k);
+        if (bits < bestBits) {
+          best = k;
+          bestBits = bits;
+        }
+      }
+      return current - bestBits >= 8 ? best : order;
+    }
+
+    /** Bits the numeric deltas of the last delta take at order {@code k}. */
+    private long deltaBits(int k) {
+      long sum = 0;
+      for (int len = 0; len <= 64; len++) {
+        int n = deltaBitLengths[len];
+        if (n != 0) {
+          int l = Math.max(0, len - k); // bit length of v >>> k
+          sum += (long) n * (l + (l < 64 - k ? 1 : 0) + Math.max(0, l - 1) + k);
+        }
+      }
+      return sum;
+    }
+
+    private void writeDelta(long delta) {
+      long z = BitWriter.zigzag(delta);
+      deltaBitLengths[64 - Long.numberOfLeadingZeros(z)]++;
+      w.varint(z, order);
     }
 
     private void record(Map<Object, Object> version) {
@@ -355,7 +432,7 @@ public final class StateDeltaCodec {
         long delta = numericDelta(before, now);
         if (delta != NO_DELTA) {
           w.bits(OP_DELTA, 2);
-          w.signed(delta, K_NUMBER);
+          writeDelta(delta);
           return true;
         }
       }
@@ -374,7 +451,7 @@ public final class StateDeltaCodec {
       if (before instanceof Long b && now instanceof Long n) {
         long d = n - b;
         if (d != NO_DELTA
-            && BitWriter.varintBits(BitWriter.zigzag(d), K_NUMBER)
+            && BitWriter.varintBits(BitWriter.zigzag(d), order)
                 < 1 + TAG_BITS + BitWriter.varintBits(BitWriter.zigzag(n), K_NUMBER)) {
           return d;
         }
@@ -383,7 +460,7 @@ public final class StateDeltaCodec {
         long nn = quantum.index(n);
         if (nb != FloatQuantum.NONE && nn != FloatQuantum.NONE) {
           long d = nn - nb;
-          if (BitWriter.varintBits(BitWriter.zigzag(d), K_NUMBER)
+          if (BitWriter.varintBits(BitWriter.zigzag(d), order)
               < 1 + TAG_BITS + BitWriter.varintBits(BitWriter.zigzag(nn), K_NUMBER)) {
             return d;
           }
@@ -418,7 +495,7 @@ public final class StateDeltaCodec {
           long delta = numericDelta(b, v);
           if (delta != NO_DELTA) {
             w.bit(false);
-            w.signed(delta, K_NUMBER);
+            writeDelta(delta);
           } else {
             w.bits(0b10, 2);
             writeValue(v, depth + 1);
@@ -679,6 +756,7 @@ public final class StateDeltaCodec {
     private byte[] scratch = new byte[64];
     private final Copier copier = new Copier();
     private int messageKeys;
+    private int deltaOrder; // of the delta being read
     private long nodes;
     private long outputBytes;
 
@@ -709,6 +787,7 @@ public final class StateDeltaCodec {
       outputBytes = 0;
       try {
         r.reset(in);
+        deltaOrder = (int) r.bits(DELTA_ORDER_BITS);
         long base = r.count(K_COUNT);
         if (base > keys.size()) {
           throw new MalformedMessageException(
@@ -868,7 +947,7 @@ public final class StateDeltaCodec {
     }
 
     private Object applyDelta(Object before, Object where) throws MalformedMessageException {
-      long d = r.signed(K_NUMBER);
+      long d = r.signed(deltaOrder);
       if (before instanceof Long l) {
         return l + d;
       }

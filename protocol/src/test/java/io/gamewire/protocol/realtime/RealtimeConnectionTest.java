@@ -349,6 +349,77 @@ class RealtimeConnectionTest {
     assertThat(inboxB.messages).isEmpty();
   }
 
+  /**
+   * A server that sends every 50 ms holds acks up to its next send instead of sending packets of
+   * their own, and says how long it held them, so the client's RTT stays the path's (10 ms each way
+   * here) and its timeout allows for the wait.
+   */
+  @Test
+  void aConfiguredAckDelayRidesOnTheNextPayloadAndComesOutOfThePeersRtt() {
+    long ms = 1_000_000L;
+    RealtimeConfig client = RealtimeConfig.defaults();
+    RealtimeConfig server = client.withMaxAckDelayNanos(50 * ms);
+    a = new RealtimeConnection(client, TOKEN, clock.nanos(), ByteBufAllocator.DEFAULT, inboxA);
+    b = new RealtimeConnection(server, TOKEN, clock.nanos(), ByteBufAllocator.DEFAULT, inboxB);
+    Outcomes moves = new Outcomes();
+
+    // A prompt first exchange: the client's first RTT sample is the path's 20 ms.
+    a.send(0, intMessage(0), moves);
+    ByteBuf d = a.pollDatagram(clock.nanos());
+    clock.advance(Duration.ofMillis(10));
+    b.handleDatagram(clock.nanos(), d);
+    d.release();
+    b.send(1, intMessage(100), null);
+    ByteBuf reply = b.pollDatagram(clock.nanos());
+    assertThat(RealtimeHeader.flags(reply)).isZero(); // an ack sent at once says nothing more
+    clock.advance(Duration.ofMillis(10));
+    a.handleDatagram(clock.nanos(), reply);
+    reply.release();
+    assertThat(a.stats(clock.nanos()).rttNanos()).isEqualTo(20 * ms);
+
+    // A move arrives 30 ms before the server's next send: no ack-only packet in between.
+    a.send(0, intMessage(1), moves);
+    d = a.pollDatagram(clock.nanos());
+    clock.advance(Duration.ofMillis(10));
+    b.handleDatagram(clock.nanos(), d);
+    d.release();
+    for (int i = 0; i < 30; i++) {
+      assertThat(b.pollDatagram(clock.nanos())).isNull();
+      clock.advance(Duration.ofMillis(1));
+    }
+    b.send(1, intMessage(101), null);
+    ByteBuf state = b.pollDatagram(clock.nanos());
+    assertThat(RealtimeHeader.flags(state)).isEqualTo(RealtimeHeader.FLAG_ACK_DELAY);
+    assertThat(RealtimeHeader.ackDelayNanos(state)).isEqualTo(30 * ms);
+    clock.advance(Duration.ofMillis(10));
+    a.handleDatagram(clock.nanos(), state);
+    state.release();
+    assertThat(moves.acked).hasValue(2);
+    assertThat(inboxA.messages).hasSize(2);
+    // The raw sample was 50 ms; without the report the smoothed RTT would be 23.75 ms.
+    assertThat(a.stats(clock.nanos()).rttNanos()).isEqualTo(20 * ms);
+
+    // With nothing to send, the ack goes alone after the configured delay, and says so.
+    a.send(0, intMessage(2), moves);
+    d = a.pollDatagram(clock.nanos());
+    clock.advance(Duration.ofMillis(10));
+    b.handleDatagram(clock.nanos(), d);
+    d.release();
+    clock.advance(Duration.ofMillis(49));
+    assertThat(b.pollDatagram(clock.nanos())).isNull();
+    clock.advance(Duration.ofMillis(1));
+    ByteBuf keepalive = b.pollDatagram(clock.nanos());
+    assertThat(RealtimeHeader.kind(keepalive)).isEqualTo(PacketKind.KEEPALIVE);
+    assertThat(keepalive.readableBytes()).isEqualTo(RealtimeHeader.BYTES + 1);
+    assertThat(RealtimeHeader.ackDelayNanos(keepalive)).isEqualTo(50 * ms);
+    clock.advance(Duration.ofMillis(10));
+    a.handleDatagram(clock.nanos(), keepalive);
+    keepalive.release();
+    assertThat(moves.acked).hasValue(3);
+    assertThat(moves.timedOut).hasValue(0);
+    assertThat(a.stats(clock.nanos()).rttNanos()).isEqualTo(20 * ms);
+  }
+
   @Test
   void aReceiverAcksAtOnceAfterSixteenPacketsSoAFastSendersPacketsAreNotTakenForLost() {
     // A budget whose burst holds the whole test, so that no time has to pass.

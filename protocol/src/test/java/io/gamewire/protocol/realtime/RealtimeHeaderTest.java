@@ -55,4 +55,43 @@ class RealtimeHeaderTest {
     assertThat(RealtimeHeader.token(b)).isEqualTo(token);
     assertThat(b.readableBytes()).isEqualTo(RealtimeHeader.BYTES);
   }
+
+  @Test
+  void anAckDelayIsOneByteAfterTheHeaderFlaggedInTheKindByte() {
+    ByteBuf b = Unpooled.buffer();
+    RealtimeHeader.writeWithAckDelay(b, 1, 2, 0, PacketKind.PAYLOAD, 0x01020304, 60);
+    assertThat(Hex.format(ByteBufUtil.getBytes(b)))
+        .isEqualTo("47575254" + "0001" + "0002" + "00000000" + "16" + "01020304" + "3c");
+    assertThat(RealtimeHeader.flagsValid(b, PacketKind.PAYLOAD)).isTrue();
+    assertThat(RealtimeHeader.ackDelayNanos(b)).isEqualTo(30_000_000L);
+    assertThat(RealtimeHeader.bytes(RealtimeHeader.flags(b))).isEqualTo(18);
+
+    ByteBuf none = Unpooled.buffer();
+    RealtimeHeader.writeWithAckDelay(none, 1, 2, 0, PacketKind.KEEPALIVE, 7, 0);
+    assertThat(none.readableBytes()).isEqualTo(RealtimeHeader.BYTES);
+    assertThat(RealtimeHeader.ackDelayNanos(none)).isZero();
+
+    ByteBuf saturated = Unpooled.buffer();
+    RealtimeHeader.writeWithAckDelay(
+        saturated, 1, 2, 0, PacketKind.KEEPALIVE, 7, RealtimeHeader.ackDelayUnits(1_000_000_000L));
+    assertThat(RealtimeHeader.ackDelayNanos(saturated)).isEqualTo(127_500_000L);
+  }
+
+  @Test
+  void theAckDelayFlagIsRefusedOnOtherKindsAndWithoutItsByte() {
+    ByteBuf request = Unpooled.buffer();
+    RealtimeHeader.write(
+        request, 0, 0, 0, PacketKind.CONNECT_REQUEST, RealtimeHeader.FLAG_ACK_DELAY, 0);
+    request.writeByte(1);
+    assertThat(RealtimeHeader.flagsValid(request, PacketKind.CONNECT_REQUEST)).isFalse();
+
+    ByteBuf cut = Unpooled.buffer();
+    RealtimeHeader.write(cut, 1, 0, 0, PacketKind.KEEPALIVE, RealtimeHeader.FLAG_ACK_DELAY, 0);
+    assertThat(RealtimeHeader.flagsValid(cut, PacketKind.KEEPALIVE)).isFalse();
+
+    ByteBuf other = Unpooled.buffer();
+    RealtimeHeader.write(other, 1, 0, 0, PacketKind.PAYLOAD, 0x20, 0);
+    other.writeByte(0);
+    assertThat(RealtimeHeader.flagsValid(other, PacketKind.PAYLOAD)).isFalse();
+  }
 }

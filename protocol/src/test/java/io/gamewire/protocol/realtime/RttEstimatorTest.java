@@ -139,4 +139,37 @@ class RttEstimatorTest {
     assertThatThrownBy(() -> new RttEstimator(MS, S, -1))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aReportedAckDelayComesOutOfTheSampleAndOnTopOfTheTimeout() {
+    RttEstimator e = new RttEstimator();
+    e.onSample(0, 20 * MS, 0);
+    // held 30 ms by the peer: the path still took 20 ms
+    assertThat(e.onSample(1, 50 * MS, 30 * MS)).isTrue();
+    assertThat(e.smoothedNanos()).isEqualTo(20 * MS);
+    assertThat(e.latestNanos()).isEqualTo(20 * MS);
+    assertThat(e.minNanos()).isEqualTo(20 * MS);
+    assertThat(e.peerAckDelayNanos()).isEqualTo(30 * MS);
+    // srtt + 4 rttvar = 20 + 4 * 7.5 = 50, the floor; the peer may hold an ack 30 ms more
+    assertThat(e.retransmitTimeoutNanos()).isEqualTo(80 * MS);
+  }
+
+  @Test
+  void aDelayThatWouldTakeTheSampleBelowTheMinimumIsIgnored() {
+    RttEstimator e = new RttEstimator();
+    e.onSample(0, 20 * MS, 0);
+    e.onSample(1, 30 * MS, 25 * MS); // 5 ms would be below what the path ever showed
+    assertThat(e.latestNanos()).isEqualTo(30 * MS);
+    assertThat(e.minNanos()).isEqualTo(20 * MS);
+  }
+
+  @Test
+  void thePeersAckDelayFadesWhenItAcksPromptlyAgain() {
+    RttEstimator e = new RttEstimator();
+    e.onSample(0, 60 * MS, 40 * MS);
+    for (int i = 0; i < 200; i++) {
+      e.onSample(i, 20 * MS, 0);
+    }
+    assertThat(e.peerAckDelayNanos()).isLessThan(2 * MS);
+  }
 }

@@ -28,26 +28,29 @@ class StateDeltaCodecTest {
   }
 
   @Test
-  void encodesAnEmptyStateAsOneZeroByte() {
+  void encodesAnEmptyStateAsOneByte() {
+    // delta order 0100 | header 0 0 | no int keys 0 | no string keys 0
     assertThat(ByteBufUtil.hexDump(encode(EXACT.encoder(), StateTree.EMPTY, StateTree.EMPTY)))
-        .isEqualTo("00");
+        .isEqualTo("40");
   }
 
   @Test
   void goldenFullStateDefinesItsKeyInline() throws Exception {
-    // header 0,0 | no int keys 0 | string entry 1, new key "a" (len 0001, 0x61), SET 110,
+    // delta order 0100 | header 0,0 | no int keys 0 | string entry 1, new key "a" (len 0001, 0x61),
+    // SET 110,
     // INT 0011, zigzag(1)=2 as 0 0010 | end 0 | pad
     StateDeltaCodec.Encoder e = EXACT.encoder();
     Map<Object, Object> v1 = tree(Map.of("a", 1));
     byte[] bytes = encode(e, StateTree.EMPTY, v1);
-    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("1161c620");
+    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("41161c6200");
     assertThat(e.keyCountAt(v1)).isEqualTo(1);
     assertThat(EXACT.decoder().decode(bytes, StateTree.EMPTY)).isEqualTo(v1);
   }
 
   @Test
   void goldenIntegerDeltaUsesTheKeyId() throws Exception {
-    // header base 1 (10), 0 new (0) | no int keys 0 | entry 1, id 0 (1 bit), DELTA 01,
+    // delta order 0100 | header base 1 (10), 0 new (0) | no int keys 0 | entry 1, id 0 (1 bit),
+    // DELTA 01,
     // zigzag(+1)=2 as 0 0010 | end 0 | pad
     StateDeltaCodec.Encoder e = EXACT.encoder();
     StateDeltaCodec.Decoder d = EXACT.decoder();
@@ -55,13 +58,14 @@ class StateDeltaCodecTest {
     Map<Object, Object> v2 = StateTree.merge(v1, tree(Map.of("a", 2)));
     Map<Object, Object> r1 = d.decode(encode(e, StateTree.EMPTY, v1), StateTree.EMPTY);
     byte[] bytes = encode(e, v1, v2);
-    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("8910");
+    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("489100");
     assertThat(d.decode(bytes, r1)).isEqualTo(Map.of("a", 2L));
   }
 
   @Test
   void goldenQuantizedListDeltaTouchesOnlyTheChangedElement() throws Exception {
-    // header 10 0 | ints 0 | entry 1, id 0, LIST 10, [0] changed 1 DELTA 0 zigzag(+1) 0 0010,
+    // delta order 0100 | header 10 0 | ints 0 | entry 1, id 0, LIST 10, [0] changed 1 DELTA 0
+    // zigzag(+1) 0 0010,
     // [1] same 0 | end 0 | pad
     StateDeltaCodec.Encoder e = CENTI.encoder();
     StateDeltaCodec.Decoder d = CENTI.decoder();
@@ -69,17 +73,18 @@ class StateDeltaCodecTest {
     Map<Object, Object> v2 = tree(Map.of("p", List.of(1.01, 2.0)));
     Map<Object, Object> r1 = d.decode(encode(e, StateTree.EMPTY, v1), StateTree.EMPTY);
     byte[] bytes = encode(e, v1, v2);
-    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("8a8400");
+    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("48a840");
     assertThat(d.decode(bytes, r1)).isEqualTo(Map.of("p", List.of(1.01, 2.0)));
   }
 
   @Test
   void goldenIntegerKeysAreDeltaCodedInAscendingOrder() throws Exception {
-    // header 0 0 | int entries: 1, first key 5 as zigzag 10 = 0 1010, SET 110 TRUE 0010;
+    // delta order 0100 | header 0 0 | int entries: 1, first key 5 as zigzag 10 = 0 1010, SET 110
+    // TRUE 0010;
     // 1, gap 7-5-1=1 as 10, SET 110 FALSE 0001; end 0 | no string entries 0 | pad
     Map<Object, Object> v = tree(Map.of(7, false, 5, true));
     byte[] bytes = encode(EXACT.encoder(), StateTree.EMPTY, v);
-    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("32c5b080");
+    assertThat(ByteBufUtil.hexDump(bytes)).isEqualTo("432c5b08");
     assertThat(EXACT.decoder().decode(bytes, StateTree.EMPTY)).isEqualTo(v);
   }
 
@@ -279,6 +284,7 @@ class StateDeltaCodecTest {
   private static ByteBuf listClaiming(long length) {
     ByteBuf buf = Unpooled.buffer();
     BitWriter w = new BitWriter().reset(buf);
+    w.bits(StateDeltaCodec.K_NUMBER, StateDeltaCodec.DELTA_ORDER_BITS);
     w.varint(0, 0);
     w.varint(0, 0);
     w.bit(true);

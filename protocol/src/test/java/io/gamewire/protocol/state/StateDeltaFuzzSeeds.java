@@ -140,6 +140,7 @@ class StateDeltaFuzzSeeds {
   private static byte[] bits(Consumer<BitWriter> script) {
     ByteBuf out = Unpooled.buffer();
     BitWriter w = new BitWriter().reset(out);
+    w.bits(StateDeltaCodec.K_NUMBER, StateDeltaCodec.DELTA_ORDER_BITS); // every delta starts so
     script.accept(w);
     w.finish();
     return ByteBufUtil.getBytes(out);
