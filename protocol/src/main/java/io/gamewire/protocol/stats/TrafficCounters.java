@@ -61,6 +61,10 @@ public final class TrafficCounters {
     PACKETS_OUT.setOpaque(this, (long) PACKETS_OUT.getOpaque(this) + 1);
   }
 
+  public void addPacketsOut(long n) {
+    PACKETS_OUT.setOpaque(this, (long) PACKETS_OUT.getOpaque(this) + n);
+  }
+
   public long bytesIn() {
     return (long) BYTES_IN.getOpaque(this);
   }
