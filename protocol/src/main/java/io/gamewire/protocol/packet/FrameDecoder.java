@@ -16,9 +16,10 @@ import java.util.zip.Inflater;
  *
  * <p>Received bytes are copied once, a whole chunk at a time, into a pooled heap buffer, and frames
  * are cut from its array: the current body is a range of an array ({@link #bodyArray()}, {@link
- * #bodyOffset()}, {@link #bodyLength()}), so the steady state allocates nothing per frame. The
- * buffer goes back to the pool once every byte in it has been consumed ({@link #next} returned
- * false with nothing left over), so an idle connection holds no receive buffer.
+ * #bodyOffset()}, {@link #bodyLength()}), so the steady state allocates nothing per frame. Once
+ * every byte in it has been consumed ({@link #next} returned false with nothing left over) a buffer
+ * larger than {@value #KEPT_BUFFER_BYTES} bytes goes back to the pool; a smaller one is kept for
+ * the next chunk.
  *
  * <p>Single-threaded. The current body stays valid until the next call of {@link #next}, {@link
  * #feed} or {@link #close}.
@@ -26,6 +27,13 @@ import java.util.zip.Inflater;
 public final class FrameDecoder implements AutoCloseable {
   private static final int INITIAL_INFLATE_BYTES = 4096;
   private static final byte[] NO_BYTES = new byte[0];
+
+  /**
+   * A consumed receive buffer up to this size is kept for the next chunk rather than returned to
+   * the pool: a request-response stream of small frames then allocates nothing per read. Larger
+   * ones go back, so an idle connection holds at most this much.
+   */
+  static final int KEPT_BUFFER_BYTES = 1024;
 
   private final ByteBufAllocator alloc;
   private final int maxFrameBytes;
@@ -62,7 +70,9 @@ public final class FrameDecoder implements AutoCloseable {
         return;
       }
       if (cumulation == null) {
-        cumulation = alloc.heapBuffer(n);
+        cumulation = alloc.heapBuffer(Math.max(n, 64));
+      } else if (!cumulation.isReadable()) {
+        cumulation.clear();
       } else if (cumulation.writableBytes() < n && cumulation.readerIndex() > 0) {
         cumulation.discardReadBytes();
       }
@@ -85,9 +95,13 @@ public final class FrameDecoder implements AutoCloseable {
       if (decodeOne()) {
         return true;
       }
-      // The caller is done with the previous body: an empty buffer can go back to the pool.
+      // The caller is done with the previous body: an empty buffer can be reused or returned.
       if (!cumulation.isReadable()) {
-        releaseCumulation();
+        if (cumulation.capacity() > KEPT_BUFFER_BYTES) {
+          releaseCumulation();
+        } else {
+          cumulation.clear();
+        }
       }
       return false;
     } catch (FrameException e) {

@@ -131,7 +131,7 @@ class FrameDecoderTest {
   }
 
   @Test
-  void bodyIsARangeOfTheArrayAndTheBufferGoesBackOnceEverythingIsConsumed() throws Exception {
+  void bodyIsARangeOfTheArrayAndALargeBufferGoesBackOnceEverythingIsConsumed() throws Exception {
     UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false, true);
     byte[] stream = Hex.parse("0000000a 00000040 0000 a3616263 00000007 00000041 0000 c3");
     try (FrameDecoder d = new FrameDecoder(alloc, MAX)) {
@@ -150,9 +150,20 @@ class FrameDecoderTest {
           .as("held while the last body is current")
           .isPositive();
       assertThat(d.next()).isFalse();
-      assertThat(alloc.metric().usedHeapMemory()).as("an idle decoder holds no buffer").isZero();
+      assertThat(alloc.metric().usedHeapMemory())
+          .as("a small consumed buffer is kept for the next chunk")
+          .isBetween(1L, (long) FrameDecoder.KEPT_BUFFER_BYTES);
       assertThatThrownBy(d::bodyArray).isInstanceOf(IllegalStateException.class);
+
+      byte[] large = new byte[4 * FrameDecoder.KEPT_BUFFER_BYTES];
+      ByteBuf frame = Unpooled.buffer().writeInt(6 + large.length).writeInt(66).writeShort(0);
+      d.feed(frame.writeBytes(large));
+      assertThat(d.next()).isTrue();
+      assertThat(d.bodyLength()).isEqualTo(large.length);
+      assertThat(d.next()).isFalse();
+      assertThat(alloc.metric().usedHeapMemory()).as("a large consumed buffer goes back").isZero();
     }
+    assertThat(alloc.metric().usedHeapMemory()).as("close releases everything").isZero();
   }
 
   @ParameterizedTest

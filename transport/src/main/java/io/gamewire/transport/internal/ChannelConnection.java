@@ -377,10 +377,20 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
     return pending + adding > settings.writeBudgetBytes();
   }
 
+  /** Publishes what changed; a volatile write (a fence) only when a value is new. */
   private void publish() {
-    stateView = protocol.state();
-    modeView = protocol.mode();
-    typeView = protocol.connectionType();
+    int state = protocol.state();
+    if (state != stateView) {
+      stateView = state;
+    }
+    int mode = protocol.mode();
+    if (mode != modeView) {
+      modeView = mode;
+    }
+    ConnectionType type = protocol.connectionType();
+    if (type != typeView) {
+      typeView = type;
+    }
     SendContext sc = protocol.sendContext();
     if (sc != publishedSendContext) {
       publishedSendContext = sc;
