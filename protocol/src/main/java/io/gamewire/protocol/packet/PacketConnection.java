@@ -812,9 +812,15 @@ public final class PacketConnection implements AutoCloseable {
     return c;
   }
 
+  /** The settings this connection was made with. */
+  public PacketConfig config() {
+    return config;
+  }
+
   /**
-   * A frame encoder with this connection's limits and compression settings, for a thread that
-   * encodes application packets allowed by a {@link SendContext}. The caller owns and closes it.
+   * A frame encoder with this connection's limits and compression settings ({@link #config()}), for
+   * a thread that encodes application packets allowed by a {@link SendContext}. The caller owns and
+   * closes it.
    */
   public FrameEncoder newFrameEncoder() {
     return new FrameEncoder(

@@ -200,7 +200,9 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
     this.channel = ctx.channel();
     this.loop = channel.eventLoop();
     this.protocol = settings.protocolFactory().apply(this);
-    this.outbound = new OutboundBatch(channel.alloc(), protocol::newFrameEncoder, queuedSendCount);
+    this.outbound =
+        new OutboundBatch(
+            channel.alloc(), protocol.config(), protocol::newFrameEncoder, queuedSendCount);
     if (channel.isActive()) {
       activate();
     }

@@ -1,6 +1,7 @@
 package io.gamewire.transport.internal;
 
 import io.gamewire.protocol.packet.FrameEncoder;
+import io.gamewire.protocol.packet.PacketConfig;
 import io.gamewire.protocol.packet.PacketType;
 import io.gamewire.protocol.packet.SendContext;
 import io.netty.buffer.ByteBuf;
@@ -36,10 +37,19 @@ final class OutboundBatch {
   /** Batches larger than this are not used to size the next one. */
   private static final int MAX_SIZE_HINT_BYTES = 256 * 1024;
 
+  /**
+   * One encoder per sending thread, shared by every connection with the same settings that the
+   * thread sends to (it holds that connection's lock while encoding), so a connection holds no
+   * encoder of its own: a server broadcasting from a game thread to 1000 clients needs one.
+   */
+  private static final ThreadLocal<SenderEncoder> SENDER_ENCODERS = new ThreadLocal<>();
+
+  private record SenderEncoder(PacketConfig config, FrameEncoder encoder) {}
+
   private final ByteBufAllocator alloc;
+  private final PacketConfig config;
   private final Supplier<FrameEncoder> encoders;
   private final AtomicInteger queuedOneByOne;
-  private FrameEncoder encoder;
   private ByteBuf frames;
   private int count;
   private int sizeHint = INITIAL_BYTES;
@@ -49,13 +59,18 @@ final class OutboundBatch {
   private volatile int pendingBytes;
 
   /**
-   * @param encoders makes the encoder, on the first send (an idle connection holds none)
+   * @param config the connection's settings; senders share an encoder per thread and settings
+   * @param encoders makes an encoder for those settings
    * @param queuedOneByOne sends handed to the loop one by one and not yet encoded there; changed
    *     only while holding this object's lock (it is the lock), decremented by the loop at will
    */
   OutboundBatch(
-      ByteBufAllocator alloc, Supplier<FrameEncoder> encoders, AtomicInteger queuedOneByOne) {
+      ByteBufAllocator alloc,
+      PacketConfig config,
+      Supplier<FrameEncoder> encoders,
+      AtomicInteger queuedOneByOne) {
     this.alloc = alloc;
+    this.config = config;
     this.encoders = encoders;
     this.queuedOneByOne = queuedOneByOne;
   }
@@ -77,9 +92,7 @@ final class OutboundBatch {
     if (wireId < 0) {
       return REFUSED;
     }
-    if (encoder == null) {
-      encoder = encoders.get();
-    }
+    FrameEncoder encoder = senderEncoder();
     boolean first = frames == null;
     if (first) {
       frames = alloc.buffer(sizeHint);
@@ -95,6 +108,18 @@ final class OutboundBatch {
     count++;
     pendingBytes = frames.readableBytes();
     return first ? FIRST : ADDED;
+  }
+
+  private FrameEncoder senderEncoder() {
+    SenderEncoder e = SENDER_ENCODERS.get();
+    if (e == null || (e.config() != config && !e.config().equals(config))) {
+      if (e != null) {
+        e.encoder().close();
+      }
+      e = new SenderEncoder(config, encoders.get());
+      SENDER_ENCODERS.set(e);
+    }
+    return e.encoder();
   }
 
   /** Whether any frame is waiting; a racy hint for the event loop. */
@@ -139,9 +164,5 @@ final class OutboundBatch {
     }
     count = 0;
     pendingBytes = 0;
-    if (encoder != null) {
-      encoder.close();
-      encoder = null;
-    }
   }
 }
