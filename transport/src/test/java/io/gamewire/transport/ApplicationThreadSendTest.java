@@ -30,6 +30,7 @@ class ApplicationThreadSendTest {
   private static final PacketType<Seq> SEQ;
   private static final PacketType<Seq> IN_NOTSET_MODE;
   private static final PacketType<byte[]> BLOB;
+  private static final PacketType<Seq> TICK;
 
   static {
     PacketRegistry.Builder b = PacketRegistry.builder();
@@ -44,13 +45,22 @@ class ApplicationThreadSendTest {
                 .withMode(ConnectionMode.NOTSET)
                 .withOnViolation(InvalidAction.IGNORE));
     BLOB = b.register("test:blob", bytesCodec());
+    TICK = b.register("test:tick", PacketCodec.record(Seq.class));
     REGISTRY = b.build();
   }
 
+  /**
+   * Four application threads send numbered packets; one of them keeps switching the connection's
+   * mode, so a guarded packet goes to the I/O thread and holds the others' sends behind it for a
+   * while. The server answers every 64th packet with a tick, and the client's tick handler sends
+   * from the I/O thread itself, which drains what application threads sent ahead of any task.
+   */
   @Test
   void packetsFromManyThreadsArriveInEachThreadsCallOrder() throws Exception {
     int threads = 4;
     int perThread = 20_000;
+    long ioThreadStream = 100;
+    AtomicLong ticks = new AtomicLong();
     ConcurrentHashMap<Long, Long> last = new ConcurrentHashMap<>();
     List<String> outOfOrder = new CopyOnWriteArrayList<>();
     AtomicLong received = new AtomicLong();
@@ -67,7 +77,12 @@ class ApplicationThreadSendTest {
                       if (before != null && before + 1 != s.n()) {
                         outOfOrder.add("thread " + s.thread() + ": " + before + " then " + s.n());
                       }
-                      received.incrementAndGet();
+                      if (s.thread() != ioThreadStream) {
+                        received.incrementAndGet();
+                        if (s.n() % 64 == 0) {
+                          c.send(TICK, s);
+                        }
+                      }
                     })
                 .handle(IN_NOTSET_MODE, (c, s) -> notsetReceived.incrementAndGet())
                 .build()
@@ -75,6 +90,9 @@ class ApplicationThreadSendTest {
         PacketClient client =
             PacketClient.builder(REGISTRY)
                 .connect(Addresses.format(server.localAddress()))
+                .listenersOnIoThread()
+                .handle(
+                    TICK, (c, s) -> c.send(SEQ, new Seq(ioThreadStream, ticks.getAndIncrement())))
                 .build()
                 .connect()) {
       List<Thread> senders = new ArrayList<>();
@@ -89,16 +107,21 @@ class ApplicationThreadSendTest {
                       Thread.yield();
                     }
                     client.send(SEQ, new Seq(id, i));
-                    if (id == 0 && i % 500 == 0) {
-                      // Switch modes: the guarded packet then takes the I/O thread's path (and is
-                      // ignored there) or the caller's path, with SEQ packets around it.
-                      boolean notset = (i / 500) % 2 == 0;
-                      client
-                          .connection()
-                          .setMode(notset ? ConnectionMode.NOTSET : ConnectionMode.PLAY);
-                      client.send(IN_NOTSET_MODE, new Seq(id, i));
-                      if (notset) {
-                        notsetSent.incrementAndGet();
+                    if (id == 0) {
+                      // Switch modes now and then: the guarded packet then takes the I/O thread's
+                      // path (and is ignored there) or the caller's path, with SEQ packets around
+                      // it, and every other thread's sends queue behind it while it waits.
+                      if (i % 500 == 0) {
+                        client
+                            .connection()
+                            .setMode(
+                                (i / 500) % 2 == 0 ? ConnectionMode.NOTSET : ConnectionMode.PLAY);
+                      }
+                      if (i % 4 == 0) {
+                        client.send(IN_NOTSET_MODE, new Seq(id, i));
+                        if ((i / 500) % 2 == 0) {
+                          notsetSent.incrementAndGet();
+                        }
                       }
                     }
                   }
@@ -112,9 +135,15 @@ class ApplicationThreadSendTest {
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == threads * perThread);
       assertThat(outOfOrder).isEmpty();
-      assertThat(last)
-          .hasSize(threads)
-          .allSatisfy((t, n) -> assertThat(n).isEqualTo(perThread - 1));
+      long expectedTicks = (long) threads * ((perThread + 63) / 64);
+      await().atMost(Duration.ofSeconds(10)).until(() -> ticks.get() == expectedTicks);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> last.getOrDefault(ioThreadStream, -1L) == expectedTicks - 1);
+      assertThat(outOfOrder).isEmpty();
+      for (long t = 0; t < threads; t++) {
+        assertThat(last.get(t)).as("last of thread " + t).isEqualTo(perThread - 1);
+      }
       await().atMost(Duration.ofSeconds(5)).until(() -> notsetReceived.get() == notsetSent.get());
       assertThat(client.isOpen()).isTrue();
       assertThat(client.traffic().packetsOut())
