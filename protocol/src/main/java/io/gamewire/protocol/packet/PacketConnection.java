@@ -94,6 +94,9 @@ public final class PacketConnection implements AutoCloseable {
 
   private SendContext sendContext;
 
+  /** Whether {@link #connectionType} is the ping extension's; asked for every frame received. */
+  private boolean pingConnection;
+
   private PacketConnection(
       Side side,
       PacketConfig config,
@@ -113,6 +116,7 @@ public final class PacketConnection implements AutoCloseable {
     this.acceptedTypes = acceptedTypes;
     this.pingResponder = pingResponder;
     this.connectionType = requestedType;
+    this.pingConnection = requestedType != null && requestedType.isPing();
     this.pingRequest = pingRequest;
     this.decoder = new FrameDecoder(alloc, config.maxFrameBytes());
     this.encoder =
@@ -229,13 +233,16 @@ public final class PacketConnection implements AutoCloseable {
     traffic.addBytesIn(chunk.readableBytes());
     touchIdle(nowNanos);
     decoder.feed(chunk);
+    int frames = 0;
     try {
       while (state != ConnectionState.CLOSED && decoder.next()) {
-        traffic.addPacketIn();
+        frames++;
         handleFrame(nowNanos, decoder.packetId());
       }
     } catch (FrameException e) {
       closeWithDetail(e.reason(), e.getMessage());
+    } finally {
+      traffic.addPacketsIn(frames); // once per read, not per frame
     }
   }
 
@@ -293,7 +300,7 @@ public final class PacketConnection implements AutoCloseable {
       handleCloseConnection(decoder.body());
       return;
     }
-    if (connectionType != null && connectionType.isPing()) {
+    if (pingConnection) {
       handlePingFrame(nowNanos, packetId, decoder.body());
       return;
     }
@@ -404,6 +411,7 @@ public final class PacketConnection implements AutoCloseable {
       return;
     }
     connectionType = type;
+    pingConnection = type.isPing();
     if (type.isPing()) {
       mode = ConnectionMode.PING;
       state = ConnectionState.ACTIVE;
