@@ -8,8 +8,10 @@ import java.net.SocketAddress;
 
 /**
  * One packet connection as the application sees it: a server's view of a client, or a client's view
- * of its server. Every method is safe to call from any thread; sends are queued to the connection's
- * I/O thread and written in batches.
+ * of its server. Every method is safe to call from any thread. Sends from other threads are encoded
+ * on the caller's thread into a per-connection batch that the I/O thread writes at once, or, when
+ * only the I/O thread can decide (before the handshake, a failing guard), queued to it; either way
+ * each thread's packets keep their call order.
  */
 public interface Connection {
 
@@ -23,7 +25,8 @@ public interface Connection {
    * is ignored or closes the connection, as the guard says, once it reaches the I/O thread.
    *
    * @throws IllegalArgumentException if the packet is internal, from another registry, or the body
-   *     does not fit its codec
+   *     does not fit its codec; when encoded on the caller's thread, also if the frame would exceed
+   *     the maximum frame length (on the I/O thread that is logged instead)
    */
   <T> boolean send(PacketType<T> type, T body);
 
@@ -56,9 +59,10 @@ public interface Connection {
   TrafficSnapshot traffic();
 
   /**
-   * Whether the socket's write buffer is below its high water mark and the sends queued from other
-   * threads for the I/O thread are few. A thread that sends in a tight loop should wait while this
-   * is false, or it may exceed the connection's write budget.
+   * Whether the socket's write buffer is below its high water mark and the sends from other threads
+   * that the I/O thread has not taken yet are few (under 256 KiB encoded, 8192 queued). A thread
+   * that sends in a tight loop should wait while this is false, or it may exceed the connection's
+   * write budget.
    */
   boolean isWritable();
 

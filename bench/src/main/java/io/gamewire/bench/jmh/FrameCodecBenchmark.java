@@ -110,7 +110,7 @@ public class FrameCodecBenchmark {
     decoder.feed(chunkOfFrames.retainedDuplicate());
     long sum = 0;
     while (decoder.next()) {
-      sum += decoder.packetId() + decoder.body().readableBytes();
+      sum += decoder.packetId() + decoder.bodyLength();
     }
     return sum;
   }
@@ -121,7 +121,7 @@ public class FrameCodecBenchmark {
     decoder.feed(chunkOfLongs.retainedDuplicate());
     long sum = 0;
     while (decoder.next()) {
-      reader.reset(decoder.body());
+      reader.reset(decoder.bodyArray(), decoder.bodyOffset(), decoder.bodyLength());
       sum += reader.readLong();
     }
     return sum;

@@ -33,11 +33,11 @@ import org.HdrHistogram.Histogram;
  * ping of a run is the only one sent from the calling thread.
  *
  * <p><b>One way.</b> The calling thread sends with {@link PacketClient#send} in a loop, as an
- * application would. Sends are handed to the client's I/O thread, which encodes them into one
- * buffer and flushes once per event-loop turn. When the socket's write buffer is above its high
- * water mark ({@link Connection#isWritable()} false) the sender yields until it drains, as a
- * well-behaved sender must. The server counts arrivals in its handler; a run ends when the server
- * has counted every message sent.
+ * application would. Each send is encoded on the calling thread into the connection's batch buffer;
+ * the client's I/O thread takes the whole batch and writes it with one flush. When the socket's
+ * write buffer is above its high water mark ({@link Connection#isWritable()} false) the sender
+ * yields until it drains, as a well-behaved sender must. The server counts arrivals in its handler;
+ * a run ends when the server has counted every message sent.
  *
  * <p>Not thread-safe: one thread calls {@link #start}, the runs and {@link #close}.
  */

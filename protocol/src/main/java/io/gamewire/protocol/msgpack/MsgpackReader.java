@@ -63,6 +63,16 @@ public final class MsgpackReader {
           .onUnmappableCharacter(CodingErrorAction.REPORT);
 
   private byte[] copied = NO_BYTES;
+
+  /**
+   * The array the last input lay in, wrapped whole: msgpack-core's {@code MessageBuffer.wrap}
+   * builds each buffer through a reflective constructor (boxing its arguments), so successive
+   * inputs from one array, such as frames cut from one receive buffer, take a cheap slice of this
+   * instead.
+   */
+  private byte[] wrappedArray;
+
+  private MessageBuffer wrappedWhole;
   private byte[] stringBytes = NO_BYTES;
   private ByteBuffer stringBytesView = ByteBuffer.wrap(stringBytes);
   private CharBuffer stringChars = CharBuffer.allocate(0);
@@ -122,7 +132,15 @@ public final class MsgpackReader {
   }
 
   private MsgpackReader use(byte[] bytes, int offset, int length) {
-    input.chunk = length == 0 ? null : MessageBuffer.wrap(bytes, offset, length);
+    if (length == 0) {
+      input.chunk = null;
+    } else {
+      if (bytes != wrappedArray) {
+        wrappedWhole = MessageBuffer.wrap(bytes);
+        wrappedArray = bytes;
+      }
+      input.chunk = wrappedWhole.slice(offset, length);
+    }
     inputLength = length;
     depth = 0;
     try {

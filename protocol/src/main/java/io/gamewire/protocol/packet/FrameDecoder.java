@@ -2,7 +2,8 @@ package io.gamewire.protocol.packet;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.nio.ByteBuffer;
+import io.netty.buffer.Unpooled;
+import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -11,22 +12,43 @@ import java.util.zip.Inflater;
  * chunks of any size; {@link #next} yields one frame at a time through this object's accessors. The
  * length prefix is checked against the maximum before any byte of the body is awaited or stored, so
  * the buffered bytes never exceed one maximum frame plus one chunk; a compressed body is inflated
- * into a buffer that may not grow beyond the maximum frame length either.
+ * into an array that may not grow beyond the maximum frame length either.
  *
- * <p>Single-threaded. The body returned by {@link #body()} stays valid until the next call of
- * {@link #next}, {@link #feed} or {@link #close}.
+ * <p>Received bytes are copied once, a whole chunk at a time, into a pooled heap buffer, and frames
+ * are cut from its array: the current body is a range of an array ({@link #bodyArray()}, {@link
+ * #bodyOffset()}, {@link #bodyLength()}), so the steady state allocates nothing per frame. Once
+ * every byte in it has been consumed ({@link #next} returned false with nothing left over) a buffer
+ * larger than {@value #KEPT_BUFFER_BYTES} bytes goes back to the pool; a smaller one is kept for
+ * the next chunk.
+ *
+ * <p>Single-threaded. The current body stays valid until the next call of {@link #next}, {@link
+ * #feed} or {@link #close}.
  */
 public final class FrameDecoder implements AutoCloseable {
   private static final int INITIAL_INFLATE_BYTES = 4096;
+  private static final byte[] NO_BYTES = new byte[0];
+
+  /**
+   * A consumed receive buffer up to this size is kept for the next chunk rather than returned to
+   * the pool: a request-response stream of small frames then allocates nothing per read. Larger
+   * ones go back, so an idle connection holds at most this much.
+   */
+  static final int KEPT_BUFFER_BYTES = 1024;
 
   private final ByteBufAllocator alloc;
   private final int maxFrameBytes;
+
+  /** Received bytes not yet cut into frames; a heap buffer, read through its array. */
   private ByteBuf cumulation;
-  private ByteBuf body;
-  private ByteBuf inflated;
+
+  private byte[] inflated = NO_BYTES;
   private Inflater inflater;
   private int packetId;
   private int flags;
+  private byte[] bodyArray;
+  private int bodyOffset;
+  private int bodyLength = -1;
+  private ByteBuf bodyView;
   private boolean failed;
   private boolean closed;
 
@@ -39,29 +61,25 @@ public final class FrameDecoder implements AutoCloseable {
     this.maxFrameBytes = maxFrameBytes;
   }
 
-  /** Takes ownership of {@code chunk} and buffers its readable bytes. */
+  /** Takes ownership of {@code chunk}, copies its readable bytes and releases it. */
   public void feed(ByteBuf chunk) {
-    releaseBody();
-    if (closed || failed || !chunk.isReadable()) {
+    clearBody();
+    try {
+      int n = chunk.readableBytes();
+      if (closed || failed || n == 0) {
+        return;
+      }
+      if (cumulation == null) {
+        cumulation = alloc.heapBuffer(Math.max(n, 64));
+      } else if (!cumulation.isReadable()) {
+        cumulation.clear();
+      } else if (cumulation.writableBytes() < n && cumulation.readerIndex() > 0) {
+        cumulation.discardReadBytes();
+      }
+      cumulation.writeBytes(chunk, chunk.readerIndex(), n);
+    } finally {
       chunk.release();
-      return;
     }
-    if (cumulation == null) {
-      cumulation = chunk;
-      return;
-    }
-    if (cumulation.refCnt() > 1
-        || cumulation.isReadOnly()
-        || cumulation.maxWritableBytes() < chunk.readableBytes()) {
-      ByteBuf merged = alloc.buffer(cumulation.readableBytes() + chunk.readableBytes());
-      merged.writeBytes(cumulation);
-      cumulation.release();
-      cumulation = merged;
-    } else if (cumulation.readerIndex() > 0 && cumulation.writableBytes() < chunk.readableBytes()) {
-      cumulation.discardReadBytes();
-    }
-    cumulation.writeBytes(chunk);
-    chunk.release();
   }
 
   /**
@@ -69,30 +87,39 @@ public final class FrameDecoder implements AutoCloseable {
    * stream cannot continue; the decoder then stays failed and drops further input.
    */
   public boolean next() throws FrameException {
-    releaseBody();
+    clearBody();
     if (failed || closed || cumulation == null) {
       return false;
     }
     try {
-      return decodeOne();
+      if (decodeOne()) {
+        return true;
+      }
+      // The caller is done with the previous body: an empty buffer can be reused or returned.
+      if (!cumulation.isReadable()) {
+        if (cumulation.capacity() > KEPT_BUFFER_BYTES) {
+          releaseCumulation();
+        } else {
+          cumulation.clear();
+        }
+      }
+      return false;
     } catch (FrameException e) {
       failed = true;
       releaseCumulation();
       throw e;
-    } finally {
-      if (cumulation != null && !cumulation.isReadable()) {
-        releaseCumulation();
-      }
     }
   }
 
   private boolean decodeOne() throws FrameException {
     ByteBuf in = cumulation;
-    if (in.readableBytes() < FrameFormat.LENGTH_FIELD_BYTES) {
+    int readable = in.readableBytes();
+    if (readable < FrameFormat.LENGTH_FIELD_BYTES) {
       return false;
     }
-    int start = in.readerIndex();
-    long length = in.getUnsignedInt(start);
+    byte[] a = in.array();
+    int start = in.arrayOffset() + in.readerIndex();
+    long length = uint32(a, start);
     // Untrusted length: judged before waiting for or storing a single body byte.
     if (length > maxFrameBytes) {
       throw new FrameException(
@@ -108,47 +135,60 @@ public final class FrameDecoder implements AutoCloseable {
               + FrameFormat.HEADER_BYTES
               + "-byte header");
     }
-    if (in.readableBytes() < FrameFormat.LENGTH_FIELD_BYTES + length) {
+    if (readable < FrameFormat.LENGTH_FIELD_BYTES + length) {
       return false;
     }
-    long id = in.getUnsignedInt(start + FrameFormat.LENGTH_FIELD_BYTES);
+    long id = uint32(a, start + FrameFormat.LENGTH_FIELD_BYTES);
     if (id > Integer.MAX_VALUE) {
       throw new FrameException(
           CloseReasons.UNKNOWN_PACKET, "packet id " + id + " is outside every registry");
     }
     packetId = (int) id;
-    flags = in.getUnsignedShort(start + FrameFormat.LENGTH_FIELD_BYTES + 4);
+    int f = start + FrameFormat.LENGTH_FIELD_BYTES + 4;
+    flags = ((a[f] & 0xff) << 8) | (a[f + 1] & 0xff);
     int bodyStart = start + FrameFormat.PREFIX_AND_HEADER_BYTES;
-    int bodyLength = (int) length - FrameFormat.HEADER_BYTES;
-    in.readerIndex(bodyStart + bodyLength);
+    int length32 = (int) length - FrameFormat.HEADER_BYTES;
+    in.skipBytes(FrameFormat.LENGTH_FIELD_BYTES + (int) length);
     if ((flags & FrameFormat.FLAG_ENCRYPTED_AES) != 0) {
       throw new FrameException(
           CloseReasons.ENCRYPTION_UNSUPPORTED,
           "packet " + packetId + " has the AES flag; encrypted bodies are not supported");
     }
     if ((flags & FrameFormat.FLAG_COMPRESSED) != 0) {
-      body = inflate(in, bodyStart, bodyLength);
+      bodyLength = inflate(a, bodyStart, length32);
+      bodyArray = inflated;
+      bodyOffset = 0;
     } else {
-      body = in.retainedSlice(bodyStart, bodyLength);
+      bodyArray = a;
+      bodyOffset = bodyStart;
+      bodyLength = length32;
     }
     return true;
   }
 
-  private ByteBuf inflate(ByteBuf in, int offset, int length) throws FrameException {
+  private static long uint32(byte[] a, int i) {
+    return ((long) (a[i] & 0xff) << 24)
+        | ((a[i + 1] & 0xff) << 16)
+        | ((a[i + 2] & 0xff) << 8)
+        | (a[i + 3] & 0xff);
+  }
+
+  /** Inflates into {@link #inflated}, growing it up to the maximum; returns the length. */
+  private int inflate(byte[] in, int offset, int length) throws FrameException {
     if (inflater == null) {
       inflater = new Inflater();
     } else {
       inflater.reset();
     }
-    if (inflated == null) {
-      inflated = alloc.buffer(Math.min(INITIAL_INFLATE_BYTES, maxFrameBytes), maxFrameBytes);
+    if (inflated.length == 0) {
+      inflated = new byte[Math.min(INITIAL_INFLATE_BYTES, maxFrameBytes)];
     }
-    inflated.clear();
-    inflater.setInput(in.nioBuffer(offset, length));
+    inflater.setInput(in, offset, length);
+    int written = 0;
     try {
       while (!inflater.finished()) {
-        if (!inflated.isWritable()) {
-          if (inflated.capacity() >= maxFrameBytes) {
+        if (written == inflated.length) {
+          if (inflated.length >= maxFrameBytes) {
             throw new FrameException(
                 CloseReasons.DECOMPRESSED_TOO_LARGE,
                 "packet "
@@ -157,12 +197,11 @@ public final class FrameDecoder implements AutoCloseable {
                     + maxFrameBytes
                     + " bytes");
           }
-          inflated.ensureWritable(
-              Math.min(inflated.capacity(), maxFrameBytes - inflated.capacity()));
+          inflated =
+              Arrays.copyOf(inflated, (int) Math.min(2L * inflated.length, (long) maxFrameBytes));
         }
-        ByteBuffer out = inflated.nioBuffer(inflated.writerIndex(), inflated.writableBytes());
-        int n = inflater.inflate(out);
-        inflated.writerIndex(inflated.writerIndex() + n);
+        int n = inflater.inflate(inflated, written, inflated.length - written);
+        written += n;
         if (n == 0 && !inflater.finished()) {
           if (inflater.needsInput() || inflater.needsDictionary()) {
             throw new FrameException(
@@ -176,7 +215,7 @@ public final class FrameDecoder implements AutoCloseable {
           CloseReasons.DECOMPRESSION_FAILED,
           "packet " + packetId + " has an invalid zlib body: " + e.getMessage());
     }
-    return inflated.retainedSlice();
+    return written;
   }
 
   /** The packet id of the current frame. */
@@ -189,12 +228,44 @@ public final class FrameDecoder implements AutoCloseable {
     return flags;
   }
 
-  /** The current frame's body, inflated if it was compressed; valid until the next call. */
+  /**
+   * The array holding the current frame's body (inflated if it was compressed), from {@link
+   * #bodyOffset()} for {@link #bodyLength()} bytes; valid until the next call, and not to be
+   * changed.
+   */
+  public byte[] bodyArray() {
+    requireBody();
+    return bodyArray;
+  }
+
+  /** Where the current body starts in {@link #bodyArray()}. */
+  public int bodyOffset() {
+    requireBody();
+    return bodyOffset;
+  }
+
+  /** The current body's length in bytes. */
+  public int bodyLength() {
+    requireBody();
+    return bodyLength;
+  }
+
+  /**
+   * The current frame's body as a read-only buffer over {@link #bodyArray()}; valid until the next
+   * call. Allocates a wrapper: the hot path reads the array instead.
+   */
   public ByteBuf body() {
-    if (body == null) {
+    requireBody();
+    if (bodyView == null) {
+      bodyView = Unpooled.wrappedBuffer(bodyArray, bodyOffset, bodyLength).asReadOnly();
+    }
+    return bodyView;
+  }
+
+  private void requireBody() {
+    if (bodyLength < 0) {
       throw new IllegalStateException("no current frame: call next() first");
     }
-    return body;
   }
 
   /** Bytes received but not yet part of a complete frame. */
@@ -208,23 +279,19 @@ public final class FrameDecoder implements AutoCloseable {
       return;
     }
     closed = true;
-    releaseBody();
+    clearBody();
     releaseCumulation();
-    if (inflated != null) {
-      inflated.release();
-      inflated = null;
-    }
+    inflated = NO_BYTES;
     if (inflater != null) {
       inflater.end();
       inflater = null;
     }
   }
 
-  private void releaseBody() {
-    if (body != null) {
-      body.release();
-      body = null;
-    }
+  private void clearBody() {
+    bodyArray = null;
+    bodyLength = -1;
+    bodyView = null;
   }
 
   private void releaseCumulation() {

@@ -92,6 +92,11 @@ public final class PacketConnection implements AutoCloseable {
   private int[] wireIds;
   private IntObjectHashMap<PacketType<?>> receiveMap;
 
+  private SendContext sendContext;
+
+  /** Whether {@link #connectionType} is the ping extension's; asked for every frame received. */
+  private boolean pingConnection;
+
   private PacketConnection(
       Side side,
       PacketConfig config,
@@ -111,6 +116,7 @@ public final class PacketConnection implements AutoCloseable {
     this.acceptedTypes = acceptedTypes;
     this.pingResponder = pingResponder;
     this.connectionType = requestedType;
+    this.pingConnection = requestedType != null && requestedType.isPing();
     this.pingRequest = pingRequest;
     this.decoder = new FrameDecoder(alloc, config.maxFrameBytes());
     this.encoder =
@@ -227,13 +233,16 @@ public final class PacketConnection implements AutoCloseable {
     traffic.addBytesIn(chunk.readableBytes());
     touchIdle(nowNanos);
     decoder.feed(chunk);
+    int frames = 0;
     try {
       while (state != ConnectionState.CLOSED && decoder.next()) {
-        traffic.addPacketIn();
-        handleFrame(nowNanos, decoder.packetId(), decoder.body());
+        frames++;
+        handleFrame(nowNanos, decoder.packetId());
       }
     } catch (FrameException e) {
       closeWithDetail(e.reason(), e.getMessage());
+    } finally {
+      traffic.addPacketsIn(frames); // once per read, not per frame
     }
   }
 
@@ -281,26 +290,31 @@ public final class PacketConnection implements AutoCloseable {
     }
   }
 
-  private void handleFrame(long nowNanos, int packetId, ByteBuf body) {
+  /**
+   * Handles the decoder's current frame. Internal packets read their body through {@link
+   * FrameDecoder#body()} (a wrapper, allocated only for them); application packets are read in
+   * place from the decoder's array.
+   */
+  private void handleFrame(long nowNanos, int packetId) {
     if (packetId == PacketIds.CLOSE_CONNECTION) {
-      handleCloseConnection(body);
+      handleCloseConnection(decoder.body());
       return;
     }
-    if (connectionType != null && connectionType.isPing()) {
-      handlePingFrame(nowNanos, packetId, body);
+    if (pingConnection) {
+      handlePingFrame(nowNanos, packetId, decoder.body());
       return;
     }
     if (side == Side.SERVER) {
       switch (state) {
         case ConnectionState.WAITTYPE -> {
           if (expect(packetId, PacketIds.SET_TYPE)) {
-            handleSetType(nowNanos, body);
+            handleSetType(nowNanos, decoder.body());
           }
           return;
         }
         case ConnectionState.HANDSHAKE_WAIT1 -> {
           if (expect(packetId, PacketIds.HANDSHAKE_ACCEPT)) {
-            handleHandshakeAccept(body);
+            handleHandshakeAccept(decoder.body());
           }
           return;
         }
@@ -310,20 +324,20 @@ public final class PacketConnection implements AutoCloseable {
       switch (state) {
         case ConnectionState.HELLOWAIT -> {
           if (expect(packetId, PacketIds.HELLO)) {
-            handleHello(nowNanos, body);
+            handleHello(nowNanos, decoder.body());
           }
           return;
         }
         case ConnectionState.HANDSHAKE_WAIT1 -> {
           if (expect(packetId, PacketIds.HANDSHAKE)) {
-            handleHandshake(body);
+            handleHandshake(decoder.body());
           }
           return;
         }
         default -> {}
       }
     }
-    handleApplicationFrame(packetId, body);
+    handleApplicationFrame(packetId);
   }
 
   private boolean expect(int packetId, int expected) {
@@ -341,7 +355,7 @@ public final class PacketConnection implements AutoCloseable {
     return false;
   }
 
-  private void handleApplicationFrame(int packetId, ByteBuf body) {
+  private void handleApplicationFrame(int packetId) {
     PacketType<?> type = receiveMap != null ? receiveMap.get(packetId) : registry.byId(packetId);
     if (type == null) {
       closeWithDetail(CloseReasons.UNKNOWN_PACKET, "received unknown packet id " + packetId);
@@ -360,7 +374,7 @@ public final class PacketConnection implements AutoCloseable {
     }
     Object value;
     try {
-      reader.reset(body);
+      reader.reset(decoder.bodyArray(), decoder.bodyOffset(), decoder.bodyLength());
       value = type.codec().decode(reader);
       reader.expectEnd();
     } catch (MalformedMessageException e) {
@@ -397,6 +411,7 @@ public final class PacketConnection implements AutoCloseable {
       return;
     }
     connectionType = type;
+    pingConnection = type.isPing();
     if (type.isPing()) {
       mode = ConnectionMode.PING;
       state = ConnectionState.ACTIVE;
@@ -782,6 +797,68 @@ public final class PacketConnection implements AutoCloseable {
     int n = encoder.encode(out, packetId, codec, body);
     traffic.addBytesOut(n);
     traffic.addPacketOut();
+  }
+
+  /**
+   * A picture of this connection for deciding application sends on another thread (see {@link
+   * SendContext}), or null while such sends must come to this connection's thread: before the
+   * handshake completes, on a ping connection, and once closing. The same object is returned while
+   * nothing it shows changes.
+   */
+  public SendContext sendContext() {
+    if (!ConnectionState.isEstablished(state)
+        || closeRequested
+        || connectionType == null
+        || connectionType.isPing()) {
+      return null;
+    }
+    String type = connectionType.name();
+    SendContext c = sendContext;
+    if (c == null || !c.matches(state, mode, type, security, wireIds)) {
+      c = sendContext = new SendContext(side, state, mode, type, security, registry, wireIds);
+    }
+    return c;
+  }
+
+  /** The settings this connection was made with. */
+  public PacketConfig config() {
+    return config;
+  }
+
+  /**
+   * A frame encoder with this connection's limits and compression settings ({@link #config()}), for
+   * a thread that encodes application packets allowed by a {@link SendContext}. The caller owns and
+   * closes it.
+   */
+  public FrameEncoder newFrameEncoder() {
+    return new FrameEncoder(
+        alloc,
+        config.maxFrameBytes(),
+        config.compressionEnabled(),
+        config.compressionThresholdBytes(),
+        config.compressionLevel());
+  }
+
+  /**
+   * Queues {@code count} whole frames that another thread encoded (with {@link #newFrameEncoder()}
+   * under a {@link SendContext}) after the output already queued here; takes ownership of {@code
+   * frames}. Returns false, releasing them, when the connection is closed.
+   */
+  public boolean handleEncodedFrames(ByteBuf frames, int count) {
+    if (state == ConnectionState.CLOSED) {
+      frames.release();
+      return false;
+    }
+    int n = frames.readableBytes();
+    if (out == null) {
+      out = frames;
+    } else {
+      out.writeBytes(frames);
+      frames.release();
+    }
+    traffic.addBytesOut(n);
+    traffic.addPacketsOut(count);
+    return true;
   }
 
   /**

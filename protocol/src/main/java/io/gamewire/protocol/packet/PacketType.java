@@ -13,6 +13,7 @@ public final class PacketType<T> {
   private final int index;
   private final PacketCodec<T> codec;
   private final PacketGuard guard;
+  private final boolean internal;
 
   PacketType(String name, int id, int index, PacketCodec<T> codec, PacketGuard guard) {
     this.name = name;
@@ -20,6 +21,7 @@ public final class PacketType<T> {
     this.index = index;
     this.codec = codec;
     this.guard = guard;
+    this.internal = name.startsWith("peng3dnet:");
   }
 
   public String name() {
@@ -46,7 +48,7 @@ public final class PacketType<T> {
 
   /** Whether this is one of peng3dnet's internal packets. */
   public boolean isInternal() {
-    return name.startsWith("peng3dnet:");
+    return internal; // asked for every frame received
   }
 
   @Override

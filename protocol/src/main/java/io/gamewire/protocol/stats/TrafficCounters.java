@@ -57,8 +57,16 @@ public final class TrafficCounters {
     PACKETS_IN.setOpaque(this, (long) PACKETS_IN.getOpaque(this) + 1);
   }
 
+  public void addPacketsIn(long n) {
+    PACKETS_IN.setOpaque(this, (long) PACKETS_IN.getOpaque(this) + n);
+  }
+
   public void addPacketOut() {
     PACKETS_OUT.setOpaque(this, (long) PACKETS_OUT.getOpaque(this) + 1);
+  }
+
+  public void addPacketsOut(long n) {
+    PACKETS_OUT.setOpaque(this, (long) PACKETS_OUT.getOpaque(this) + n);
   }
 
   public long bytesIn() {

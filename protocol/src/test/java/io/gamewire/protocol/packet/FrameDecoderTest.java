@@ -9,6 +9,7 @@ import io.gamewire.testkit.Hex;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -127,6 +128,42 @@ class FrameDecoderTest {
     assertThat(c.flags()).isEqualTo(FrameFormat.FLAG_COMPRESSED);
     assertThat(c.body()).isEqualTo(atThreshold);
     assertThat(compressed.length).isLessThan(notCompressed.length);
+  }
+
+  @Test
+  void bodyIsARangeOfTheArrayAndALargeBufferGoesBackOnceEverythingIsConsumed() throws Exception {
+    UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false, true);
+    byte[] stream = Hex.parse("0000000a 00000040 0000 a3616263 00000007 00000041 0000 c3");
+    try (FrameDecoder d = new FrameDecoder(alloc, MAX)) {
+      d.feed(Unpooled.wrappedBuffer(stream, 0, 13));
+      assertThat(d.next()).isFalse();
+      assertThat(alloc.metric().usedHeapMemory()).as("a partial frame is held").isPositive();
+      d.feed(Unpooled.wrappedBuffer(stream, 13, stream.length - 13));
+      assertThat(d.next()).isTrue();
+      assertThat(d.packetId()).isEqualTo(64);
+      assertThat(Arrays.copyOfRange(d.bodyArray(), d.bodyOffset(), d.bodyOffset() + d.bodyLength()))
+          .isEqualTo(Hex.parse("a3616263"));
+      assertThat(d.next()).isTrue();
+      assertThat(d.packetId()).isEqualTo(65);
+      assertThat(d.bodyLength()).isEqualTo(1);
+      assertThat(alloc.metric().usedHeapMemory())
+          .as("held while the last body is current")
+          .isPositive();
+      assertThat(d.next()).isFalse();
+      assertThat(alloc.metric().usedHeapMemory())
+          .as("a small consumed buffer is kept for the next chunk")
+          .isBetween(1L, (long) FrameDecoder.KEPT_BUFFER_BYTES);
+      assertThatThrownBy(d::bodyArray).isInstanceOf(IllegalStateException.class);
+
+      byte[] large = new byte[4 * FrameDecoder.KEPT_BUFFER_BYTES];
+      ByteBuf frame = Unpooled.buffer().writeInt(6 + large.length).writeInt(66).writeShort(0);
+      d.feed(frame.writeBytes(large));
+      assertThat(d.next()).isTrue();
+      assertThat(d.bodyLength()).isEqualTo(large.length);
+      assertThat(d.next()).isFalse();
+      assertThat(alloc.metric().usedHeapMemory()).as("a large consumed buffer goes back").isZero();
+    }
+    assertThat(alloc.metric().usedHeapMemory()).as("close releases everything").isZero();
   }
 
   @ParameterizedTest

@@ -7,6 +7,7 @@ import io.gamewire.protocol.packet.PacketConnection;
 import io.gamewire.protocol.packet.PacketType;
 import io.gamewire.protocol.packet.PingReply;
 import io.gamewire.protocol.packet.SecurityLevel;
+import io.gamewire.protocol.packet.SendContext;
 import io.gamewire.protocol.stats.TrafficSnapshot;
 import io.gamewire.transport.Connection;
 import io.gamewire.transport.HandshakeFailedException;
@@ -62,6 +63,12 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
    * sender that watches it cannot run arbitrarily far ahead of the I/O thread.
    */
   private static final int QUEUED_SENDS_HIGH_WATER = 8192;
+
+  /**
+   * Bytes that application threads may have encoded and not yet handed to the event loop before
+   * {@link #isWritable()} reports false.
+   */
+  private static final int OUTBOUND_HIGH_WATER_BYTES = 256 * 1024;
 
   /** Encoded bytes that are written out at once rather than held for the end of the turn. */
   private static final int WRITE_THRESHOLD_BYTES = 64 * 1024;
@@ -141,6 +148,19 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   private long timerDeadline = Long.MAX_VALUE;
   private final Runnable flushTask = this::flushNow;
   private final Runnable drainTask = this::drainQueuedSends;
+  private final Runnable batchTask = this::flushOutbound;
+
+  /**
+   * Frames application threads encoded themselves (the fast path of {@link #send}); its lock also
+   * guards adding to {@link #queuedSends}, so the two kinds of send keep their call order.
+   */
+  private OutboundBatch outbound;
+
+  /** What {@link #sendContextView} was last set to; loop thread only. */
+  private SendContext publishedSendContext;
+
+  /** Non-null while application threads may encode sends themselves. */
+  private volatile SendContext sendContextView;
 
   /** Sends from other threads, in call order, waiting for the event loop. */
   private final Queue<QueuedSend> queuedSends = PlatformDependent.newMpscQueue();
@@ -180,6 +200,9 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
     this.channel = ctx.channel();
     this.loop = channel.eventLoop();
     this.protocol = settings.protocolFactory().apply(this);
+    this.outbound =
+        new OutboundBatch(
+            channel.alloc(), protocol.config(), protocol::newFrameEncoder, queuedSendCount);
     if (channel.isActive()) {
       activate();
     }
@@ -248,6 +271,7 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
     protocol.handleEndOfStream(System.nanoTime());
     publish();
     cancelTimer();
+    outbound.close();
     protocol.close();
     ctx.fireChannelInactive();
   }
@@ -355,10 +379,25 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
     return pending + adding > settings.writeBudgetBytes();
   }
 
+  /** Publishes what changed; a volatile write (a fence) only when a value is new. */
   private void publish() {
-    stateView = protocol.state();
-    modeView = protocol.mode();
-    typeView = protocol.connectionType();
+    int state = protocol.state();
+    if (state != stateView) {
+      stateView = state;
+    }
+    int mode = protocol.mode();
+    if (mode != modeView) {
+      modeView = mode;
+    }
+    ConnectionType type = protocol.connectionType();
+    if (type != typeView) {
+      typeView = type;
+    }
+    SendContext sc = protocol.sendContext();
+    if (sc != publishedSendContext) {
+      publishedSendContext = sc;
+      sendContextView = sc;
+    }
     if (protocol.isClosed()) {
       closeReasonView = protocol.closeReason();
     }
@@ -402,6 +441,10 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void onPacket(PacketType<?> type, Object body) {
+    if (serial == null) {
+      settings.events().received(this, type, body); // no task object per packet
+      return;
+    }
     post(() -> settings.events().received(this, type, body));
   }
 
@@ -474,15 +517,53 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
     if (loop.inEventLoop()) {
       drainQueuedSends(Integer.MAX_VALUE); // keep the order of earlier sends from other threads
       sendOnLoop(type, body);
-    } else {
-      // One queue per connection and one drain task per batch, instead of one event-loop task
-      // (and possibly one wake-up) per packet.
-      queuedSends.add(new QueuedSend((PacketType<Object>) type, body));
-      if (queuedSendCount.getAndIncrement() == 0) {
-        loop.execute(drainTask);
+      return true;
+    }
+    SendContext context = sendContextView;
+    if (context != null && !settings.wantsSendEvents()) {
+      // Fast path: encode here into the connection's batch; the loop writes a batch at a time.
+      switch (outbound.append(context, type, body)) {
+        case OutboundBatch.FIRST -> {
+          loop.execute(batchTask);
+          return true;
+        }
+        case OutboundBatch.ADDED -> {
+          return true;
+        }
+        case OutboundBatch.CLOSED -> {
+          return false;
+        }
+        default -> {} // the loop must decide: queue it
       }
     }
+    // One queue per connection and one drain task per batch, instead of one event-loop task
+    // (and possibly one wake-up) per packet.
+    boolean first;
+    synchronized (outbound) {
+      queuedSends.add(new QueuedSend((PacketType<Object>) type, body));
+      first = queuedSendCount.getAndIncrement() == 0;
+    }
+    if (first) {
+      loop.execute(drainTask);
+    }
     return true;
+  }
+
+  /** Hands the frames application threads encoded to the protocol's output and writes them. */
+  private void flushOutbound() {
+    if (protocol != null) {
+      takeOutbound();
+      after();
+    }
+  }
+
+  private void takeOutbound() {
+    if (outbound.hasFrames()) {
+      ByteBuf frames = outbound.take();
+      if (frames != null) {
+        protocol.handleEncodedFrames(frames, outbound.takenCount());
+      }
+    }
   }
 
   /** Encodes up to {@link #SEND_BATCH} queued sends, writes them, and comes back for the rest. */
@@ -498,6 +579,8 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
    * drain task is scheduled; this method reschedules it when it stops early.
    */
   private void drainQueuedSends(int max) {
+    // Frames in the batch were encoded while nothing was queued one by one: they come first.
+    takeOutbound();
     int taken = 0;
     while (queuedSendCount.get() > 0) {
       if (taken == max) {
@@ -667,7 +750,8 @@ public final class ChannelConnection extends ChannelInboundHandlerAdapter
   public boolean isWritable() {
     return channel != null
         && channel.isWritable()
-        && queuedSendCount.get() < QUEUED_SENDS_HIGH_WATER;
+        && queuedSendCount.get() < QUEUED_SENDS_HIGH_WATER
+        && outbound.pendingBytes() < OUTBOUND_HIGH_WATER_BYTES;
   }
 
   @Override
