@@ -276,9 +276,9 @@ public final class RealtimeConnection implements AutoCloseable {
   }
 
   /**
-   * Like {@link #send}, but keeps a retained slice of {@code message} instead of a copy: the caller
-   * promises never to change those bytes again (a transport's own copy of an application message,
-   * shared by every connection a broadcast goes to).
+   * Like {@link #send}, but keeps a reference to {@code message} (retained) instead of a copy: the
+   * caller promises never to change its bytes or its indices again (a transport's own copy of an
+   * application message, shared by every connection a broadcast goes to).
    */
   public boolean sendShared(int channel, ByteBuf message, MessageCallbacks callbacks) {
     return enqueue(channel, message, callbacks, false);
@@ -310,7 +310,9 @@ public final class RealtimeConnection implements AutoCloseable {
     p.data =
         copy
             ? alloc.buffer(n, n).writeBytes(message, message.readerIndex(), n)
-            : message.retainedSlice(message.readerIndex(), n);
+            : message.readerIndex() == 0
+                ? message.retain() // offsets are absolute: the buffer itself serves
+                : message.retainedSlice(message.readerIndex(), n);
     p.fragmentCount = fragmenter.count(n);
     p.callbacks = callbacks;
     p.queuedAt = Long.MIN_VALUE; // stamped at the first poll that sees it (send has no clock)
