@@ -18,8 +18,14 @@ import java.util.Map;
  * #timeOrder()} may be read from any thread (each is published whole, not the pair together).
  */
 public final class StateSyncReceiver {
-  /** Versions kept so that an update against any recently held version can be applied. */
-  public static final int VERSIONS_KEPT = 128;
+  /**
+   * Versions kept so that an update against any recently held version can be applied. The server
+   * bases an update on the newest version the client confirmed, with at most {@link
+   * StateSyncSender#MAX_UPDATES_IN_FLIGHT} unconfirmed, so a base 32 versions back means that many
+   * acknowledgements were lost in a row; that client resyncs. Each version holds its own top-level
+   * maps, so this bounds a client's memory (128 cost a 1000-client process its heap in GC).
+   */
+  public static final int VERSIONS_KEPT = 32;
 
   /** The shortest spacing of resync requests (100 ms). */
   public static final long RESYNC_INTERVAL_NANOS = 100_000_000L;
