@@ -3,7 +3,6 @@ package io.gamewire.cli;
 import io.gamewire.connector.Connector;
 import io.gamewire.connector.ConnectorClient;
 import io.gamewire.connector.ConnectorRegistration;
-import io.gamewire.connector.LanAnnouncer;
 import io.gamewire.demo.BotSwarm;
 import io.gamewire.demo.LinkFigures;
 import io.gamewire.demo.TileBot;
@@ -27,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,18 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "The world's seed (default: the time).")
   Long seed;
 
-  @Option(
-      names = "--no-lan",
-      negatable = false,
-      description = "Do not answer LAN discovery (on by default).")
-  boolean noLan;
-
-  @Option(
-      names = "--lan-port",
-      paramLabel = "PORT",
-      defaultValue = "" + LanAnnouncer.DEFAULT_PORT,
-      description = "The LAN discovery port to answer on (default ${DEFAULT-VALUE}; 0 for any).")
-  int lanPort;
+  @Mixin LanOptions lan = new LanOptions();
 
   private final Terminal terminal;
 
@@ -100,9 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (!(seconds > 0)) {
       throw new CommandFailure("--seconds must be positive, was " + seconds);
     }
-    if (lanPort < 0 || lanPort > 65535) {
-      throw new CommandFailure("--lan-port must be in 0..65535, was " + lanPort);
-    }
+    lan.check();
     PrintWriter out = terminal.out();
     long worldSeed = seed != null ? seed : System.currentTimeMillis();
     boolean window = !headless && !GraphicsEnvironment.isHeadless();
@@ -122,9 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
             server.game().world().height(),
             worldSeed,
             maxPlayers);
-        if (!noLan) {
-          announce(server, SERVER_NAME, lanPort, out);
-        }
+        lan.announce(server, SERVER_NAME, out);
         awaitRegistration(registration, via);
         out.printf(
             Locale.ROOT,
@@ -216,16 +201,6 @@ public final class DemoCommand implements Callable<Integer> {
    * Answers LAN discovery for {@code server} as {@code name}; a discovery port that cannot be bound
    * costs the listing only, so it is a line of output, not a failure.
    */
-  static void announce(TileServer server, String name, int port, PrintWriter out) {
-    try {
-      InetSocketAddress at = server.announceOnLan(name, port);
-      out.printf(
-          Locale.ROOT, "announced on the LAN as '%s' (discovery port %d)%n", name, at.getPort());
-    } catch (UncheckedIOException e) {
-      out.println("not announced on the LAN: " + e.getCause().getMessage());
-    }
-  }
-
   static TileClient join(TileClient.Dialer dialer, String name) {
     try {
       return TileClient.join(dialer, name, null);

@@ -2,7 +2,6 @@ package io.gamewire.cli;
 
 import io.gamewire.connector.Connector;
 import io.gamewire.connector.ConnectorRegistration;
-import io.gamewire.connector.LanAnnouncer;
 import io.gamewire.demo.TileGame;
 import io.gamewire.demo.TileServer;
 import io.gamewire.transport.Addresses;
@@ -12,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code gamewire game-server [--bind ADDR]}: the tile game's server on its own. */
@@ -52,11 +52,7 @@ public final class GameServerCommand implements Callable<Integer> {
       description = "The connector to register with, host:port (port 20000 if none).")
   String connector;
 
-  @Option(
-      names = "--no-lan",
-      negatable = false,
-      description = "Do not answer LAN discovery (on by default).")
-  boolean noLan;
+  @Mixin LanOptions lan = new LanOptions();
 
   @Option(
       names = "--lan-name",
@@ -64,13 +60,6 @@ public final class GameServerCommand implements Callable<Integer> {
       description =
           "The name LAN discovery lists (default: the --register name, else tiles-HOSTNAME).")
   String lanName;
-
-  @Option(
-      names = "--lan-port",
-      paramLabel = "PORT",
-      defaultValue = "" + LanAnnouncer.DEFAULT_PORT,
-      description = "The LAN discovery port to answer on (default ${DEFAULT-VALUE}; 0 for any).")
-  int lanPort;
 
   private final Terminal terminal;
 
@@ -86,9 +75,7 @@ public final class GameServerCommand implements Callable<Integer> {
     if ((register == null) != (connector == null)) {
       throw new CommandFailure("--register and --connector go together");
     }
-    if (lanPort < 0 || lanPort > 65535) {
-      throw new CommandFailure("--lan-port must be in 0..65535, was " + lanPort);
-    }
+    lan.check();
     String announced = lanName != null ? lanName : register != null ? register : defaultLanName();
     if (announced.isEmpty() || announced.length() > 64) {
       throw new CommandFailure("--lan-name must be 1..64 characters");
@@ -118,9 +105,7 @@ public final class GameServerCommand implements Callable<Integer> {
               Addresses.format(server.localAddress()),
               worldSeed,
               maxPlayers);
-      if (!noLan) {
-        DemoCommand.announce(server, announced, lanPort, terminal.out());
-      }
+      lan.announce(server, announced, terminal.out());
       if (registration != null) {
         try {
           registration.registered().get(10, TimeUnit.SECONDS);
