@@ -4,14 +4,11 @@ import io.gamewire.protocol.packet.PacketRegistry;
 import io.gamewire.transport.IoThreads;
 import io.gamewire.transport.PacketClient;
 import io.gamewire.transport.PacketServer;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocatorMetric;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,41 +47,6 @@ public final class IdleMemory {
   private static final long TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(120);
 
   private IdleMemory() {}
-
-  /** Heap and pooled buffer memory in use, after a full GC. */
-  record Usage(long heapBytes, long pooledDirectBytes, long pooledHeapBytes) {
-    long total() {
-      return heapBytes + pooledDirectBytes + pooledHeapBytes;
-    }
-
-    Usage minus(Usage o) {
-      return new Usage(
-          heapBytes - o.heapBytes,
-          pooledDirectBytes - o.pooledDirectBytes,
-          pooledHeapBytes - o.pooledHeapBytes);
-    }
-
-    String encode() {
-      return heapBytes + " " + pooledDirectBytes + " " + pooledHeapBytes;
-    }
-
-    static Usage decode(String s) {
-      String[] p = s.trim().split(" ");
-      return new Usage(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]));
-    }
-  }
-
-  static Usage measure() throws InterruptedException {
-    long heap = Long.MAX_VALUE;
-    // Several rounds: the smallest reading is the one with the least garbage left in it.
-    for (int i = 0; i < 4; i++) {
-      System.gc();
-      Thread.sleep(200);
-      heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-    }
-    PooledByteBufAllocatorMetric m = PooledByteBufAllocator.DEFAULT.metric();
-    return new Usage(heap, m.usedDirectMemory(), m.usedHeapMemory());
-  }
 
   private static PacketRegistry registry() {
     PacketRegistry.Builder b = PacketRegistry.builder();
@@ -157,16 +119,16 @@ public final class IdleMemory {
               new BufferedReader(
                   new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
           PrintWriter to = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8)) {
-        expect(from, "WARM");
+        MemoryUsage.expect(from, "WARM");
         awaitConnections(server, WARMUP_CLIENTS);
-        Usage serverBase = measure();
+        MemoryUsage serverBase = MemoryUsage.measure();
         log.printf(Locale.ROOT, "server: baseline with %d clients taken%n", WARMUP_CLIENTS);
         to.println("GO");
-        expect(from, "CONNECTED");
+        MemoryUsage.expect(from, "CONNECTED");
         awaitConnections(server, WARMUP_CLIENTS + clients);
-        Usage serverGrowth = measure().minus(serverBase);
+        MemoryUsage serverGrowth = MemoryUsage.measure().minus(serverBase);
         to.println("MEASURE");
-        Usage clientGrowth = Usage.decode(expect(from, "CLIENT "));
+        MemoryUsage clientGrowth = MemoryUsage.decode(MemoryUsage.expect(from, "CLIENT "));
         to.println("CLOSE");
         if (!child.waitFor(60, TimeUnit.SECONDS)) {
           child.destroyForcibly();
@@ -195,16 +157,6 @@ public final class IdleMemory {
     }
   }
 
-  private static String expect(BufferedReader from, String prefix) throws IOException {
-    String line;
-    while ((line = from.readLine()) != null) {
-      if (line.startsWith(prefix)) {
-        return line.substring(prefix.length());
-      }
-    }
-    throw new IOException("the client JVM ended before saying " + prefix.trim());
-  }
-
   /** The child JVM: connects the clients and reports its own growth. */
   private static void clientSide(String address, int clients) throws Exception {
     BufferedReader in =
@@ -213,13 +165,13 @@ public final class IdleMemory {
     List<PacketClient> open = new ArrayList<>();
     try (IoThreads threads = IoThreads.create(2, "idle-clients")) {
       connect(registry, threads, address, WARMUP_CLIENTS, open);
-      Usage base = measure();
+      MemoryUsage base = MemoryUsage.measure();
       System.out.println("WARM");
       expectLine(in, "GO");
       connect(registry, threads, address, clients, open);
       System.out.println("CONNECTED");
       expectLine(in, "MEASURE");
-      Usage growth = measure().minus(base);
+      MemoryUsage growth = MemoryUsage.measure().minus(base);
       System.out.println("CLIENT " + growth.encode());
       expectLine(in, "CLOSE");
       for (PacketClient c : open) {
@@ -244,7 +196,8 @@ public final class IdleMemory {
     }
   }
 
-  private static String toJson(Instant timestamp, int clients, Usage server, Usage client) {
+  private static String toJson(
+      Instant timestamp, int clients, MemoryUsage server, MemoryUsage client) {
     JsonWriter json = new JsonWriter().beginObject();
     json.name("benchmark").value("tcp-idle-memory");
     json.name("timestamp").value(timestamp.toString());
@@ -253,19 +206,9 @@ public final class IdleMemory {
     json.name("nativeTransport").value(IoThreads.isNative());
     json.name("clients").value(clients);
     json.name("warmupClients").value(WARMUP_CLIENTS);
-    side(json, "server", server, clients);
-    side(json, "client", client, clients);
+    server.writeJson(json, "server", clients);
+    client.writeJson(json, "client", clients);
     json.name("targetBytesPerClient").value(32 * 1024);
     return json.endObject().toString();
-  }
-
-  private static void side(JsonWriter json, String name, Usage u, int clients) {
-    json.name(name).beginObject();
-    json.name("heapGrowthBytes").value(u.heapBytes());
-    json.name("pooledDirectGrowthBytes").value(u.pooledDirectBytes());
-    json.name("pooledHeapGrowthBytes").value(u.pooledHeapBytes());
-    json.name("bytesPerClient").value((double) u.total() / clients, 1);
-    json.name("heapBytesPerClient").value((double) u.heapBytes() / clients, 1);
-    json.endObject();
   }
 }

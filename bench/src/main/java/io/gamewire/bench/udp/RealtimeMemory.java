@@ -3,19 +3,17 @@ package io.gamewire.bench.udp;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import io.gamewire.bench.tcp.JsonWriter;
+import io.gamewire.bench.tcp.MemoryUsage;
 import io.gamewire.protocol.realtime.HandshakeConfig;
 import io.gamewire.transport.IoThreads;
 import io.gamewire.transport.RealtimeClient;
 import io.gamewire.transport.RealtimeClientListener;
 import io.gamewire.transport.RealtimeServer;
 import io.gamewire.transport.RealtimeServerListener;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocatorMetric;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,40 +81,6 @@ public final class RealtimeMemory {
   private static final int MAX_RETRIES = 100;
 
   private RealtimeMemory() {}
-
-  record Usage(long heapBytes, long pooledDirectBytes, long pooledHeapBytes) {
-    long total() {
-      return heapBytes + pooledDirectBytes + pooledHeapBytes;
-    }
-
-    Usage minus(Usage o) {
-      return new Usage(
-          heapBytes - o.heapBytes,
-          pooledDirectBytes - o.pooledDirectBytes,
-          pooledHeapBytes - o.pooledHeapBytes);
-    }
-
-    String encode() {
-      return heapBytes + " " + pooledDirectBytes + " " + pooledHeapBytes;
-    }
-
-    static Usage decode(String s) {
-      String[] p = s.trim().split(" ");
-      return new Usage(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]));
-    }
-  }
-
-  static Usage measure() throws InterruptedException {
-    long heap = Long.MAX_VALUE;
-    // Several rounds: the smallest reading has the least garbage in it.
-    for (int i = 0; i < 4; i++) {
-      System.gc();
-      Thread.sleep(200);
-      heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-    }
-    PooledByteBufAllocatorMetric m = PooledByteBufAllocator.DEFAULT.metric();
-    return new Usage(heap, m.usedDirectMemory(), m.usedHeapMemory());
-  }
 
   public static void main(String[] args) throws Exception {
     if (args.length >= 1 && args[0].equals("--client-side")) {
@@ -199,30 +163,30 @@ public final class RealtimeMemory {
                   new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
           PrintWriter to = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8)) {
         long connectStart = System.nanoTime();
-        expect(from, "WARM");
+        MemoryUsage.expect(from, "WARM");
         awaitClients(server, WARMUP_CLIENTS, serverDisconnects);
-        Usage base = measure();
+        MemoryUsage base = MemoryUsage.measure();
         to.println("GO");
-        expect(from, "CONNECTED");
+        MemoryUsage.expect(from, "CONNECTED");
         awaitClients(server, WARMUP_CLIENTS + clients, serverDisconnects);
         double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-        Usage idle = measure().minus(base);
+        MemoryUsage idle = MemoryUsage.measure().minus(base);
         int connectedIdle = server.clientCount();
         to.println("MEASURE");
-        Usage clientIdle = Usage.decode(expect(from, "CLIENT "));
+        MemoryUsage clientIdle = MemoryUsage.decode(MemoryUsage.expect(from, "CLIENT "));
         to.println("SEND");
-        expect(from, "SENDING");
+        MemoryUsage.expect(from, "SENDING");
         long r0 = received.get();
         long t0 = System.nanoTime();
         Thread.sleep(SENDING_SETTLE_MILLIS); // traffic runs for a fixed time before the reading
-        Usage sending = measure().minus(base);
+        MemoryUsage sending = MemoryUsage.measure().minus(base);
         double rate = (received.get() - r0) / ((System.nanoTime() - t0) / 1e9);
         to.println("MEASURE");
-        Usage clientSending = Usage.decode(expect(from, "CLIENT "));
+        MemoryUsage clientSending = MemoryUsage.decode(MemoryUsage.expect(from, "CLIENT "));
         int connectedAtEnd = server.clientCount();
         long disconnectedBeforeClose = serverDisconnects.get();
         to.println("CLOSE");
-        String clientReport = expect(from, "CLIENT-REPORT ");
+        String clientReport = MemoryUsage.expect(from, "CLIENT-REPORT ");
         if (!child.waitFor(60, TimeUnit.SECONDS)) {
           throw new IllegalStateException("the client JVM did not exit");
         }
@@ -255,26 +219,16 @@ public final class RealtimeMemory {
         json.name("messagesPerSecondIntended")
             .value((clients + WARMUP_CLIENTS) * 1000.0 / sendIntervalMillis, 1);
         json.name("messagesPerSecondReceived").value(rate, 1);
-        side(json, "serverIdle", idle, clients);
-        side(json, "clientIdle", clientIdle, clients);
-        side(json, "serverSending", sending, clients);
-        side(json, "clientSending", clientSending, clients);
+        idle.writeJson(json, "serverIdle", clients);
+        clientIdle.writeJson(json, "clientIdle", clients);
+        sending.writeJson(json, "serverSending", clients);
+        clientSending.writeJson(json, "clientSending", clients);
         json.name("targetBytesPerClientIdle").value(16 * 1024);
         return json.endObject().toString();
       } finally {
         child.destroyForcibly();
       }
     }
-  }
-
-  private static void side(JsonWriter json, String name, Usage u, int clients) {
-    json.name(name).beginObject();
-    json.name("heapGrowthBytes").value(u.heapBytes());
-    json.name("pooledDirectGrowthBytes").value(u.pooledDirectBytes());
-    json.name("pooledHeapGrowthBytes").value(u.pooledHeapBytes());
-    json.name("bytesPerClient").value((double) u.total() / clients, 1);
-    json.name("heapBytesPerClient").value((double) u.heapBytes() / clients, 1);
-    json.endObject();
   }
 
   /**
@@ -300,16 +254,6 @@ public final class RealtimeMemory {
     }
   }
 
-  private static String expect(BufferedReader from, String prefix) throws IOException {
-    String line;
-    while ((line = from.readLine()) != null) {
-      if (line.startsWith(prefix)) {
-        return line.substring(prefix.length());
-      }
-    }
-    throw new IOException("the client JVM ended before saying " + prefix.trim());
-  }
-
   private static void clientSide(String address, int clients, int sendIntervalMillis)
       throws Exception {
     BufferedReader in =
@@ -325,13 +269,13 @@ public final class RealtimeMemory {
         };
     try (IoThreads threads = IoThreads.create(2, "rt-memory-clients")) {
       long retries = connect(threads, address, WARMUP_CLIENTS, open, listener);
-      Usage base = measure();
+      MemoryUsage base = MemoryUsage.measure();
       System.out.println("WARM");
       expectLine(in, "GO");
       retries += connect(threads, address, clients, open, listener);
       System.out.println("CONNECTED");
       expectLine(in, "MEASURE");
-      System.out.println("CLIENT " + measure().minus(base).encode());
+      System.out.println("CLIENT " + MemoryUsage.measure().minus(base).encode());
       expectLine(in, "SEND");
       Thread sender =
           new Thread(
@@ -354,7 +298,7 @@ public final class RealtimeMemory {
       sender.start();
       System.out.println("SENDING");
       expectLine(in, "MEASURE");
-      System.out.println("CLIENT " + measure().minus(base).encode());
+      System.out.println("CLIENT " + MemoryUsage.measure().minus(base).encode());
       expectLine(in, "CLOSE");
       System.out.println("CLIENT-REPORT " + retries + " " + disconnects.get());
       sender.interrupt();
