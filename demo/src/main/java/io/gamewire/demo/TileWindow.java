@@ -5,18 +5,11 @@ import java.awt.Dimension;
 import java.awt.Graphics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
-import java.awt.event.KeyAdapter;
 import java.awt.event.KeyEvent;
-import java.awt.event.WindowAdapter;
-import java.awt.event.WindowEvent;
 import java.awt.image.BufferedImage;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import javax.swing.JFrame;
 import javax.swing.JPanel;
-import javax.swing.SwingUtilities;
-import javax.swing.Timer;
 
 /**
  * The tile game's window: arrow keys walk, space breaks the crate in front. Yellow is you
@@ -38,7 +31,7 @@ public final class TileWindow extends JPanel {
 
   private final transient TileClient player;
   private final transient LinkFigures figures;
-  private final boolean[] keys = new boolean[4]; // left, right, up, down
+  private final transient ArrowKeys keys = new ArrowKeys(this::otherKey);
   private final transient PlayerInterpolation interpolation = PlayerInterpolation.forTileGame();
   private transient Map<Object, Object> interpolated; // the newest state given to interpolation
   private double faceX = 1;
@@ -53,33 +46,14 @@ public final class TileWindow extends JPanel {
     setPreferredSize(new Dimension(w.width() * TILE, w.height() * TILE + HUD));
     setBackground(Color.BLACK);
     setFocusable(true);
-    addKeyListener(
-        new KeyAdapter() {
-          @Override
-          public void keyPressed(KeyEvent e) {
-            key(e.getKeyCode(), true);
-          }
-
-          @Override
-          public void keyReleased(KeyEvent e) {
-            key(e.getKeyCode(), false);
-          }
-        });
+    addKeyListener(keys);
   }
 
-  private void key(int code, boolean down) {
-    switch (code) {
-      case KeyEvent.VK_LEFT -> keys[0] = down;
-      case KeyEvent.VK_RIGHT -> keys[1] = down;
-      case KeyEvent.VK_UP -> keys[2] = down;
-      case KeyEvent.VK_DOWN -> keys[3] = down;
-      case KeyEvent.VK_SPACE -> {
-        double[] p = player.position();
-        if (down && p != null) {
-          player.breakTile((int) Math.floor(p[0] + faceX), (int) Math.floor(p[1] + faceY));
-        }
-      }
-      default -> {}
+  /** Space breaks the tile in front. */
+  private void otherKey(int code) {
+    double[] p = player.position();
+    if (code == KeyEvent.VK_SPACE && p != null) {
+      player.breakTile((int) Math.floor(p[0] + faceX), (int) Math.floor(p[1] + faceY));
     }
   }
 
@@ -88,40 +62,14 @@ public final class TileWindow extends JPanel {
    * caller then leaves the server.
    */
   public static void play(TileClient player, double seconds) throws InterruptedException {
-    CountDownLatch closed = new CountDownLatch(1);
-    JFrame[] frame = new JFrame[1];
-    SwingUtilities.invokeLater(
-        () -> {
-          TileWindow panel = new TileWindow(player);
-          JFrame f = new JFrame("Gamewire tile game: " + player.name());
-          f.setDefaultCloseOperation(JFrame.DISPOSE_ON_CLOSE);
-          f.addWindowListener(
-              new WindowAdapter() {
-                @Override
-                public void windowClosed(WindowEvent e) {
-                  closed.countDown();
-                }
-              });
-          f.add(panel);
-          f.pack();
-          f.setResizable(false);
-          f.setVisible(true);
-          panel.requestFocusInWindow();
-          new Timer(1000 / BotSwarm.STEPS_PER_SECOND, e -> panel.step()).start();
-          new Timer(1000 / FRAMES_PER_SECOND, e -> panel.repaint()).start();
-          frame[0] = f;
-        });
-    if (seconds > 0) {
-      closed.await((long) (seconds * 1000), TimeUnit.MILLISECONDS);
-    } else {
-      closed.await();
-    }
-    SwingUtilities.invokeLater(
-        () -> {
-          if (frame[0] != null) {
-            frame[0].dispose();
-          }
-        });
+    GameFrame.play(
+        "Gamewire tile game: " + player.name(),
+        () -> new TileWindow(player),
+        panel ->
+            List.of(
+                new GameFrame.Ticker(BotSwarm.STEPS_PER_SECOND, panel::step),
+                new GameFrame.Ticker(FRAMES_PER_SECOND, panel::repaint)),
+        seconds);
   }
 
   /**
@@ -153,8 +101,8 @@ public final class TileWindow extends JPanel {
     long now = System.nanoTime();
     double dt = (now - lastFrame) / 1e9;
     lastFrame = now;
-    double dx = (keys[1] ? 1 : 0) - (keys[0] ? 1 : 0);
-    double dy = (keys[3] ? 1 : 0) - (keys[2] ? 1 : 0);
+    double dx = keys.dx();
+    double dy = keys.dy();
     if (dx != 0 || dy != 0) {
       faceX = dx;
       faceY = dy;
