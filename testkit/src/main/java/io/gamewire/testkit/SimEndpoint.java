@@ -1,5 +1,7 @@
 package io.gamewire.testkit;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -15,6 +17,21 @@ public interface SimEndpoint {
     public Outgoing {
       Objects.requireNonNull(to, "to");
       Objects.requireNonNull(bytes, "bytes");
+    }
+
+    /**
+     * A copy of {@code datagram}'s readable bytes to {@code to}, releasing the buffer: what an
+     * adapter returns for a sans-I/O endpoint's polled datagram. Null for a null datagram.
+     */
+    public static Outgoing taking(InetSocketAddress to, ByteBuf datagram) {
+      if (datagram == null) {
+        return null;
+      }
+      try {
+        return new Outgoing(to, ByteBufUtil.getBytes(datagram));
+      } finally {
+        datagram.release();
+      }
     }
   }
 

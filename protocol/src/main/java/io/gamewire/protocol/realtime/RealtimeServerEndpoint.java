@@ -425,7 +425,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
    * the oldest out of the 33 a header acknowledges. The caller polls (and writes) at once.
    */
   public boolean hasUrgentOutput() {
-    return urgent || !replies.isEmpty();
+    return urgent; // handshake replies wait for the end of the batch like all other output
   }
 
   /**

@@ -154,11 +154,7 @@ class PygaseEndpointsTest {
         return null;
       }
       datagramsOut++;
-      try {
-        return new Outgoing(o.to(), ByteBufUtil.getBytes(o.bytes()));
-      } finally {
-        o.bytes().release();
-      }
+      return Outgoing.taking(o.to(), o.bytes());
     }
 
     @Override
@@ -185,15 +181,7 @@ class PygaseEndpointsTest {
 
     @Override
     public Outgoing pollDatagram(long now) {
-      ByteBuf d = ep.pollDatagram(now);
-      if (d == null) {
-        return null;
-      }
-      try {
-        return new Outgoing(ep.server(), ByteBufUtil.getBytes(d));
-      } finally {
-        d.release();
-      }
+      return Outgoing.taking(ep.server(), ep.pollDatagram(now));
     }
 
     @Override

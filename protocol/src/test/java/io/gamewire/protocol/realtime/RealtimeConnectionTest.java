@@ -85,15 +85,7 @@ class RealtimeConnectionTest {
 
     @Override
     public Outgoing pollDatagram(long nowNanos) {
-      ByteBuf d = conn.pollDatagram(nowNanos);
-      if (d == null) {
-        return null;
-      }
-      try {
-        return new Outgoing(peer, ByteBufUtil.getBytes(d));
-      } finally {
-        d.release();
-      }
+      return Outgoing.taking(peer, conn.pollDatagram(nowNanos));
     }
 
     @Override

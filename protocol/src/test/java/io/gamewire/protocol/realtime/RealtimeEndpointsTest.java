@@ -10,7 +10,6 @@ import io.gamewire.testkit.SimEndpoint;
 import io.gamewire.testkit.SimulatedNetwork;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.net.InetSocketAddress;
@@ -107,15 +106,8 @@ class RealtimeEndpointsTest {
 
     @Override
     public Outgoing pollDatagram(long now) {
-      RealtimeServerEndpoint.Outgoing o = ep.pollDatagram(now);
-      if (o == null) {
-        return null;
-      }
-      try {
-        return new Outgoing(o.to(), ByteBufUtil.getBytes(o.bytes()));
-      } finally {
-        o.bytes().release();
-      }
+      ByteBuf d = ep.poll(now); // polledAddress() belongs to this datagram
+      return Outgoing.taking(ep.polledAddress(), d);
     }
 
     @Override
@@ -137,15 +129,7 @@ class RealtimeEndpointsTest {
 
     @Override
     public Outgoing pollDatagram(long now) {
-      ByteBuf d = ep.pollDatagram(now);
-      if (d == null) {
-        return null;
-      }
-      try {
-        return new Outgoing(ep.server(), ByteBufUtil.getBytes(d));
-      } finally {
-        d.release();
-      }
+      return Outgoing.taking(ep.server(), ep.pollDatagram(now));
     }
 
     @Override

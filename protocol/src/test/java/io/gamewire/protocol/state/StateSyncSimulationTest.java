@@ -16,7 +16,6 @@ import io.gamewire.testkit.SimEndpoint;
 import io.gamewire.testkit.SimulatedNetwork;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -115,15 +114,8 @@ class StateSyncSimulationTest {
 
     @Override
     public Outgoing pollDatagram(long now) {
-      RealtimeServerEndpoint.Outgoing o = ep.pollDatagram(now);
-      if (o == null) {
-        return null;
-      }
-      try {
-        return new Outgoing(o.to(), ByteBufUtil.getBytes(o.bytes()));
-      } finally {
-        o.bytes().release();
-      }
+      ByteBuf d = ep.poll(now); // polledAddress() belongs to this datagram
+      return Outgoing.taking(ep.polledAddress(), d);
     }
 
     @Override
@@ -216,15 +208,7 @@ class StateSyncSimulationTest {
 
     @Override
     public Outgoing pollDatagram(long now) {
-      ByteBuf d = ep.pollDatagram(now);
-      if (d == null) {
-        return null;
-      }
-      try {
-        return new Outgoing(SERVER, ByteBufUtil.getBytes(d));
-      } finally {
-        d.release();
-      }
+      return Outgoing.taking(SERVER, ep.pollDatagram(now));
     }
 
     @Override
