@@ -10,6 +10,7 @@ import io.gamewire.bench.tcp.KryoNetTcpPeer;
 import io.gamewire.cli.bench.RealtimeBench;
 import io.gamewire.protocol.realtime.DeliveryMode;
 import io.gamewire.protocol.realtime.RealtimeConfig;
+import io.gamewire.protocol.realtime.RealtimeConnection;
 import io.gamewire.transport.IoThreads;
 import io.gamewire.transport.RealtimeClient;
 import io.gamewire.transport.RealtimeClientListener;
@@ -37,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
@@ -75,7 +77,16 @@ public final class UdpHarness {
       int flushClients,
       double flushSeconds,
       Duration timeout,
-      Path outDir) {
+      Path outDir,
+      java.util.Set<String> parts,
+      int window) {
+    /** The parts {@code --parts} can name. */
+    static final List<String> ALL_PARTS = List.of("roundtrip", "throughput", "flush", "oneway");
+
+    boolean runs(String part) {
+      return parts.contains(part);
+    }
+
     static Options parse(String... args) {
       int size = 32;
       int warmup = 20_000;
@@ -85,6 +96,9 @@ public final class UdpHarness {
       double flushSeconds = 3;
       Duration timeout = Duration.ofSeconds(120);
       Path out = null;
+      java.util.Set<String> parts =
+          new java.util.LinkedHashSet<>(List.of("roundtrip", "throughput", "flush"));
+      int window = 4096;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
         if (i + 1 >= args.length) {
@@ -100,6 +114,17 @@ public final class UdpHarness {
           case "--flush-seconds" -> flushSeconds = Double.parseDouble(v);
           case "--timeout-seconds" -> timeout = Duration.ofSeconds(Long.parseLong(v));
           case "--out" -> out = Path.of(v);
+          case "--window" -> window = Integer.parseInt(v);
+          case "--parts" -> {
+            parts = new java.util.LinkedHashSet<>();
+            for (String part : v.split(",")) {
+              if (!ALL_PARTS.contains(part.trim())) {
+                throw new IllegalArgumentException(
+                    "--parts takes a comma-separated subset of " + ALL_PARTS + ", not " + part);
+              }
+              parts.add(part.trim());
+            }
+          }
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
@@ -109,7 +134,13 @@ public final class UdpHarness {
       if (warmup < 0 || count < 1 || messages < 1 || clients < 1 || flushSeconds <= 0) {
         throw new IllegalArgumentException("counts and times must be positive");
       }
-      return new Options(size, warmup, count, messages, clients, flushSeconds, timeout, out);
+      if (window < 1 || window > 4096) {
+        // The connection's queue holds 4096 messages per channel by default: a larger window
+        // would let it refuse one, which the one-way stream counts as a failure.
+        throw new IllegalArgumentException("--window must be between 1 and 4096");
+      }
+      return new Options(
+          size, warmup, count, messages, clients, flushSeconds, timeout, out, parts, window);
     }
   }
 
@@ -135,8 +166,9 @@ public final class UdpHarness {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println(
-          "Usage: UdpHarness [--size B] [--warmup N] [--count N] [--messages N]"
-              + " [--flush-clients N] [--flush-seconds S] [--timeout-seconds S] [--out DIR]");
+          "Usage: UdpHarness [--parts roundtrip,throughput,flush] [--size B] [--warmup N]"
+              + " [--count N] [--messages N] [--window N] [--flush-clients N]"
+              + " [--flush-seconds S] [--timeout-seconds S] [--out DIR]");
       System.exit(2);
       return;
     }
@@ -144,97 +176,168 @@ public final class UdpHarness {
     Instant stamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     long timeoutNanos = o.timeout().toNanos();
     List<Latency> latencies = new ArrayList<>();
-    System.err.println("round trip: raw DatagramChannel");
-    latencies.add(
-        Latency.of("raw-udp", rawPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
-    System.err.println("round trip: KryoNet UDP");
-    latencies.add(
-        Latency.of("kryonet-udp", kryoPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
-    for (DeliveryMode m : List.of(DeliveryMode.UNRELIABLE, DeliveryMode.RELIABLE_ORDERED)) {
-      System.err.println("round trip: Gamewire " + RealtimeBench.modeName(m));
+    Map<String, double[]> perRoundTrip = new LinkedHashMap<>();
+    if (o.runs("roundtrip")) {
+      System.err.println("round trip: raw DatagramChannel");
       latencies.add(
-          Latency.of(
-              "gamewire-" + RealtimeBench.modeName(m),
-              gamewirePingPong(m, o.size(), o.warmup(), o.count(), timeoutNanos)));
+          Latency.of("raw-udp", rawPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
+      System.err.println("round trip: KryoNet UDP");
+      latencies.add(
+          Latency.of("kryonet-udp", kryoPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
+      for (DeliveryMode m : List.of(DeliveryMode.UNRELIABLE, DeliveryMode.RELIABLE_ORDERED)) {
+        System.err.println("round trip: Gamewire " + RealtimeBench.modeName(m));
+        long[] datagrams = new long[2];
+        Latency l =
+            Latency.of(
+                "gamewire-" + RealtimeBench.modeName(m),
+                gamewirePingPong(m, o.size(), o.warmup(), o.count(), timeoutNanos, datagrams));
+        latencies.add(l);
+        double trips = o.warmup() + o.count();
+        perRoundTrip.put(l.peer(), new double[] {datagrams[0] / trips, datagrams[1] / trips});
+      }
     }
 
-    System.err.println("throughput: KryoNet TCP one-way");
-    double kryoTcp;
-    try (KryoNetTcpPeer kryo = new KryoNetTcpPeer(o.timeout())) {
-      kryo.start();
-      kryo.oneWay(o.size(), o.throughputMessages() / 5);
-      long t = System.nanoTime();
-      kryo.oneWay(o.size(), o.throughputMessages());
-      kryoTcp = o.throughputMessages() / ((System.nanoTime() - t) / 1e9);
+    double kryoTcp = Double.NaN;
+    OneWay oneWay = null;
+    RealtimeBench.Result gw = null;
+    if (o.runs("oneway") && !o.runs("throughput")) {
+      // Gamewire's one-way stream alone (for profiling): no peer, no ratio.
+      System.err.println("throughput: Gamewire reliable-ordered one-way (1 client)");
+      gamewireOneWay(o.size(), o.throughputMessages() / 5, o.window(), timeoutNanos);
+      OneWay alone = gamewireOneWay(o.size(), o.throughputMessages(), o.window(), timeoutNanos);
+      System.out.printf(
+          Locale.ROOT,
+          "one-way %,.0f msg/s (%,d datagrams, %.1f msg/datagram, %,d back), load %s%n%s%n",
+          alone.messagesPerSecond(),
+          alone.datagramsSent(),
+          alone.messagesPerDatagram(),
+          alone.datagramsBack(),
+          loadAverage(),
+          alone.senderStats());
     }
-    System.err.println("throughput: Gamewire reliable-ordered (bench realtime, 1 client)");
-    RealtimeBench.run(settings(o, o.throughputMessages() / 5)); // warm-up
-    RealtimeBench.Result gw = RealtimeBench.run(settings(o, o.throughputMessages()));
-    if (!gw.problems().isEmpty()) {
-      throw new IllegalStateException("Gamewire broke reliable-ordered: " + gw.problems());
+    if (o.runs("throughput")) {
+      System.err.println("throughput: KryoNet TCP one-way");
+      try (KryoNetTcpPeer kryo = new KryoNetTcpPeer(o.timeout())) {
+        kryo.start();
+        kryo.oneWay(o.size(), o.throughputMessages() / 5);
+        long t = System.nanoTime();
+        kryo.oneWay(o.size(), o.throughputMessages());
+        kryoTcp = o.throughputMessages() / ((System.nanoTime() - t) / 1e9);
+      }
+      System.err.println("throughput: Gamewire reliable-ordered one-way (1 client)");
+      gamewireOneWay(o.size(), o.throughputMessages() / 5, o.window(), timeoutNanos); // warm-up
+      oneWay = gamewireOneWay(o.size(), o.throughputMessages(), o.window(), timeoutNanos);
+      System.err.println("throughput: Gamewire reliable-ordered echoed (bench realtime, 1 client)");
+      RealtimeBench.run(settings(o, o.throughputMessages() / 5)); // warm-up
+      gw = RealtimeBench.run(settings(o, o.throughputMessages()));
+      if (!gw.problems().isEmpty()) {
+        throw new IllegalStateException("Gamewire broke reliable-ordered: " + gw.problems());
+      }
     }
 
-    System.err.println("server flush: DatagramChannel.send loop to " + o.flushClients());
-    double floorRate = sendLoopFloor(o.flushClients(), o.size(), o.flushSeconds());
-    System.err.println("server flush: Gamewire broadcast to " + o.flushClients() + " clients");
-    double[] gwFlush = gamewireFlush(o.flushClients(), o.size(), o.flushSeconds(), timeoutNanos);
+    double floorRate = Double.NaN;
+    double[] gwFlush = null;
+    if (o.runs("flush")) {
+      System.err.println("server flush: DatagramChannel.send loop to " + o.flushClients());
+      floorRate = sendLoopFloor(o.flushClients(), o.size(), o.flushSeconds());
+      System.err.println("server flush: Gamewire broadcast to " + o.flushClients() + " clients");
+      gwFlush = gamewireFlush(o.flushClients(), o.size(), o.flushSeconds(), timeoutNanos);
+    }
 
-    Latency raw = latencies.get(0);
     Map<String, Double> ratios = new LinkedHashMap<>();
-    for (Latency l : latencies.subList(1, latencies.size())) {
-      ratios.put(l.peer() + " p50 / raw p50", l.p50() / raw.p50());
+    if (!latencies.isEmpty()) {
+      Latency raw = latencies.get(0);
+      for (Latency l : latencies.subList(1, latencies.size())) {
+        ratios.put(l.peer() + " p50 / raw p50", l.p50() / raw.p50());
+      }
     }
-    ratios.put(
-        "gamewire reliable-ordered msg/s / kryonet tcp msg/s", gw.messagesPerSecond() / kryoTcp);
-    ratios.put("gamewire flush datagrams/s / send-loop floor", gwFlush[0] / floorRate);
+    if (oneWay != null) {
+      ratios.put(
+          "gamewire reliable-ordered one-way msg/s / kryonet tcp one-way msg/s",
+          oneWay.messagesPerSecond() / kryoTcp);
+      ratios.put(
+          "gamewire reliable-ordered echoed msg/s / kryonet tcp one-way msg/s",
+          gw.messagesPerSecond() / kryoTcp);
+    }
+    if (gwFlush != null) {
+      ratios.put("gamewire flush datagrams/s / send-loop floor", gwFlush[0] / floorRate);
+    }
+    String load = loadAverage();
 
     StringBuilder table = new StringBuilder();
     table.append(
         String.format(
             Locale.ROOT,
-            "UDP loopback, %d-byte payloads, Java %s, %d cores, native transport %s%n",
+            "UDP loopback, %d-byte payloads, Java %s, %d cores, native transport %s, load %s%n",
             o.size(),
             System.getProperty("java.version"),
             Runtime.getRuntime().availableProcessors(),
-            IoThreads.isNative()));
-    table.append(
-        String.format(
-            Locale.ROOT,
-            "%-30s %9s %9s %9s %9s%n",
-            "round trip",
-            "p50 us",
-            "p99 us",
-            "p99.9 us",
-            "max us"));
-    for (Latency l : latencies) {
+            IoThreads.isNative(),
+            load));
+    if (!latencies.isEmpty()) {
       table.append(
           String.format(
               Locale.ROOT,
-              "%-30s %9.1f %9.1f %9.1f %9.1f%n",
-              l.peer(),
-              l.p50(),
-              l.p99(),
-              l.p999(),
-              l.max()));
+              "%-30s %9s %9s %9s %9s%n",
+              "round trip",
+              "p50 us",
+              "p99 us",
+              "p99.9 us",
+              "max us"));
+      for (Latency l : latencies) {
+        table.append(
+            String.format(
+                Locale.ROOT,
+                "%-30s %9.1f %9.1f %9.1f %9.1f%n",
+                l.peer(),
+                l.p50(),
+                l.p99(),
+                l.p999(),
+                l.max()));
+      }
+      for (Map.Entry<String, double[]> e : perRoundTrip.entrySet()) {
+        table.append(
+            String.format(
+                Locale.ROOT,
+                "%s datagrams per round trip: client %.3f, server %.3f%n",
+                e.getKey(),
+                e.getValue()[0],
+                e.getValue()[1]));
+      }
     }
-    table.append(
-        String.format(
-            Locale.ROOT,
-            "throughput: gamewire reliable-ordered %,.0f msg/s (echoed), kryonet tcp one-way %,.0f msg/s%n",
-            gw.messagesPerSecond(),
-            kryoTcp));
-    table.append(
-        String.format(
-            Locale.ROOT,
-            "server flush to %d clients: gamewire %,.0f datagrams/s sent (%,.0f ticks/s, %,.0f"
-                + " datagrams/s received), send loop %,.0f datagrams/s%n",
-            o.flushClients(),
-            gwFlush[0],
-            gwFlush[1],
-            gwFlush[2],
-            floorRate));
+    if (oneWay != null) {
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "throughput: gamewire reliable-ordered one-way %,.0f msg/s (%,d datagrams, %.1f"
+                  + " msg/datagram, %,d ack datagrams back), kryonet tcp one-way %,.0f msg/s%n",
+              oneWay.messagesPerSecond(),
+              oneWay.datagramsSent(),
+              oneWay.messagesPerDatagram(),
+              oneWay.datagramsBack(),
+              kryoTcp));
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "throughput: gamewire reliable-ordered echoed %,.0f msg/s (bench realtime, window"
+                  + " %d)%n",
+              gw.messagesPerSecond(),
+              gw.settings().window()));
+    }
+    if (gwFlush != null) {
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "server flush to %d clients: gamewire %,.0f datagrams/s sent (%,.0f ticks/s, %,.0f"
+                  + " datagrams/s received), send loop %,.0f datagrams/s%n",
+              o.flushClients(),
+              gwFlush[0],
+              gwFlush[1],
+              gwFlush[2],
+              floorRate));
+    }
     for (Map.Entry<String, Double> e : ratios.entrySet()) {
-      table.append(String.format(Locale.ROOT, "ratio %-52s %.2f%n", e.getKey(), e.getValue()));
+      table.append(String.format(Locale.ROOT, "ratio %-68s %.2f%n", e.getKey(), e.getValue()));
     }
     System.out.print(table);
 
@@ -244,39 +347,58 @@ public final class UdpHarness {
     json.name("javaVersion").value(System.getProperty("java.version"));
     json.name("cores").value(Runtime.getRuntime().availableProcessors());
     json.name("nativeTransport").value(IoThreads.isNative());
+    json.name("loadAverage").value(load);
     json.name("parameters").beginObject();
+    json.name("parts").value(String.join(",", o.parts()));
     json.name("payloadBytes").value(o.size());
     json.name("pingPongWarmup").value(o.warmup());
     json.name("pingPongCount").value(o.count());
     json.name("throughputMessages").value(o.throughputMessages());
+    json.name("oneWayWindow").value(o.window());
     json.name("flushClients").value(o.flushClients());
     json.name("flushSeconds").value(o.flushSeconds(), 3);
     json.endObject();
-    json.name("roundTrip").beginArray();
-    for (Latency l : latencies) {
-      json.beginObject();
-      json.name("peer").value(l.peer());
-      json.name("rttCount").value(l.count());
-      json.name("rttP50Micros").value(l.p50(), 3);
-      json.name("rttP99Micros").value(l.p99(), 3);
-      json.name("rttP999Micros").value(l.p999(), 3);
-      json.name("rttMaxMicros").value(l.max(), 3);
+    if (!latencies.isEmpty()) {
+      json.name("roundTrip").beginArray();
+      for (Latency l : latencies) {
+        json.beginObject();
+        json.name("peer").value(l.peer());
+        json.name("rttCount").value(l.count());
+        json.name("rttP50Micros").value(l.p50(), 3);
+        json.name("rttP99Micros").value(l.p99(), 3);
+        json.name("rttP999Micros").value(l.p999(), 3);
+        json.name("rttMaxMicros").value(l.max(), 3);
+        double[] d = perRoundTrip.get(l.peer());
+        if (d != null) {
+          json.name("clientDatagramsPerRoundTrip").value(d[0], 3);
+          json.name("serverDatagramsPerRoundTrip").value(d[1], 3);
+        }
+        json.endObject();
+      }
+      json.endArray();
+    }
+    if (oneWay != null) {
+      json.name("throughput").beginObject();
+      json.name("gamewireReliableOrderedOneWayMessagesPerSecond")
+          .value(oneWay.messagesPerSecond(), 1);
+      json.name("gamewireOneWayDatagramsSent").value(oneWay.datagramsSent());
+      json.name("gamewireOneWayMessagesPerDatagram").value(oneWay.messagesPerDatagram(), 2);
+      json.name("gamewireOneWayDatagramsBack").value(oneWay.datagramsBack());
+      json.name("gamewireReliableOrderedMessagesPerSecond").value(gw.messagesPerSecond(), 1);
+      json.name("gamewireReliableOrderedRttP50Micros").value(gw.rttP50Micros(), 3);
+      json.name("gamewireWindow").value(gw.settings().window());
+      json.name("kryonetTcpMessagesPerSecond").value(kryoTcp, 1);
       json.endObject();
     }
-    json.endArray();
-    json.name("throughput").beginObject();
-    json.name("gamewireReliableOrderedMessagesPerSecond").value(gw.messagesPerSecond(), 1);
-    json.name("gamewireReliableOrderedRttP50Micros").value(gw.rttP50Micros(), 3);
-    json.name("gamewireWindow").value(gw.settings().window());
-    json.name("kryonetTcpMessagesPerSecond").value(kryoTcp, 1);
-    json.endObject();
-    json.name("serverFlush").beginObject();
-    json.name("clients").value(o.flushClients());
-    json.name("gamewireDatagramsPerSecond").value(gwFlush[0], 1);
-    json.name("gamewireTicksPerSecond").value(gwFlush[1], 1);
-    json.name("gamewireReceivedDatagramsPerSecond").value(gwFlush[2], 1);
-    json.name("sendLoopDatagramsPerSecond").value(floorRate, 1);
-    json.endObject();
+    if (gwFlush != null) {
+      json.name("serverFlush").beginObject();
+      json.name("clients").value(o.flushClients());
+      json.name("gamewireDatagramsPerSecond").value(gwFlush[0], 1);
+      json.name("gamewireTicksPerSecond").value(gwFlush[1], 1);
+      json.name("gamewireReceivedDatagramsPerSecond").value(gwFlush[2], 1);
+      json.name("sendLoopDatagramsPerSecond").value(floorRate, 1);
+      json.endObject();
+    }
     json.name("ratios").beginObject();
     for (Map.Entry<String, Double> e : ratios.entrySet()) {
       json.name(e.getKey()).value(e.getValue(), 3);
@@ -449,6 +571,16 @@ public final class UdpHarness {
   /** Gamewire realtime; listeners on the I/O threads, the next ping sent from the client's. */
   static Histogram gamewirePingPong(
       DeliveryMode mode, int size, int warmup, int count, long timeoutNanos) throws Exception {
+    return gamewirePingPong(mode, size, warmup, count, timeoutNanos, null);
+  }
+
+  /**
+   * As above; if {@code datagrams} is not null, its first two elements get the datagrams the client
+   * and the server sent over the whole run (handshake included), for a count per round trip.
+   */
+  static Histogram gamewirePingPong(
+      DeliveryMode mode, int size, int warmup, int count, long timeoutNanos, long[] datagrams)
+      throws Exception {
     Histogram h = new Histogram(3);
     RealtimeConfig config = RealtimeConfig.builder().channels(Map.of(0, mode)).build();
     RealtimeServer[] srv = new RealtimeServer[1];
@@ -457,6 +589,7 @@ public final class UdpHarness {
     long[] sentAt = new long[1];
     int[] left = {warmup + count};
     RealtimeClient[] cl = new RealtimeClient[1];
+    List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (RealtimeServer server =
         RealtimeServer.builder()
             .bind(ANY_LOOPBACK)
@@ -464,6 +597,11 @@ public final class UdpHarness {
             .listenersOnIoThread()
             .listener(
                 new RealtimeServerListener() {
+                  @Override
+                  public void onConnected(int clientId, InetSocketAddress address) {
+                    ids.add(clientId);
+                  }
+
                   @Override
                   public void onMessage(int clientId, int channel, byte[] message) {
                     srv[0].send(clientId, channel, message);
@@ -506,9 +644,169 @@ public final class UdpHarness {
                   + left[0]
                   + " round trips left (a lost datagram?)");
         }
+        if (datagrams != null) {
+          datagrams[0] = client.stats().packetsOut();
+          datagrams[1] = 0;
+          for (int id : ids) {
+            datagrams[1] += server.stats(id).packetsOut();
+          }
+        }
       }
     }
     return h;
+  }
+
+  // ---------------------------------------------------------------- one-way throughput
+
+  /**
+   * A one-way reliable-ordered stream: {@code messages} counted at the server's listener, timed
+   * from the first send to the last in-order delivery; {@code datagramsSent} is the client's
+   * packetsOut over the run and {@code datagramsBack} the server's (acks only: the server sends no
+   * messages).
+   */
+  public record OneWay(
+      long messages,
+      double seconds,
+      long datagramsSent,
+      long datagramsBack,
+      io.gamewire.protocol.realtime.ConnectionStats senderStats) {
+    double messagesPerSecond() {
+      return messages / seconds;
+    }
+
+    double messagesPerDatagram() {
+      return datagramsSent == 0 ? 0 : (double) messages / datagramsSent;
+    }
+  }
+
+  /**
+   * One client streaming {@code messages} reliable-ordered messages to a server that only counts
+   * them (each carries its number; the server checks they arrive once and in order). The sending
+   * thread keeps at most {@code window} messages whose fate is unknown (acknowledged or timed out,
+   * from the message callbacks, which run on the client's I/O thread), so the connection's queue
+   * (4096 per channel by default) never refuses one; a full hand-off queue ({@code send} returning
+   * false) makes it yield and retry. Listeners run on the I/O threads, as in the round trip.
+   */
+  static OneWay gamewireOneWay(int size, long messages, int window, long timeoutNanos)
+      throws Exception {
+    RealtimeConfig config =
+        RealtimeConfig.builder().channels(Map.of(0, DeliveryMode.RELIABLE_ORDERED)).build();
+    CountDownLatch done = new CountDownLatch(1);
+    long[] next = {0}; // server I/O thread only
+    long[] lastDelivery = {0};
+    AtomicLong wrong = new AtomicLong();
+    List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (RealtimeServer server =
+        RealtimeServer.builder()
+            .bind(ANY_LOOPBACK)
+            .config(config)
+            .listenersOnIoThread()
+            .listener(
+                new RealtimeServerListener() {
+                  @Override
+                  public void onConnected(int clientId, InetSocketAddress address) {
+                    ids.add(clientId);
+                  }
+
+                  @Override
+                  public void onMessage(int clientId, int channel, byte[] message) {
+                    long seq = ByteBuffer.wrap(message).getLong(0);
+                    if (seq != next[0]) {
+                      wrong.incrementAndGet();
+                    }
+                    next[0] = seq + 1;
+                    if (next[0] == messages) {
+                      lastDelivery[0] = System.nanoTime();
+                      done.countDown();
+                    }
+                  }
+                })
+            .build()) {
+      server.start();
+      AtomicInteger unknown = new AtomicInteger();
+      AtomicLong timedOut = new AtomicLong();
+      RealtimeConnection.MessageCallbacks fate =
+          new RealtimeConnection.MessageCallbacks() {
+            @Override
+            public void onAcked() {
+              unknown.decrementAndGet();
+            }
+
+            @Override
+            public void onTimedOut() {
+              timedOut.incrementAndGet();
+              unknown.decrementAndGet();
+            }
+          };
+      try (RealtimeClient client =
+          RealtimeClient.builder(server.localAddress())
+              .config(config)
+              .listenersOnIoThread()
+              .build()) {
+        client.connect();
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (ids.isEmpty()) {
+          if (System.nanoTime() > deadline) {
+            throw new TimeoutException("the server never reported the client connected");
+          }
+          Thread.yield();
+        }
+        int id = ids.get(0);
+        long clientOutBefore = client.stats().packetsOut();
+        long serverOutBefore = server.stats(id).packetsOut();
+        byte[] payload = new byte[size];
+        ByteBuffer header = ByteBuffer.wrap(payload);
+        long t0 = System.nanoTime();
+        for (long i = 0; i < messages; ) {
+          if (unknown.get() >= window) {
+            // As KryoNetTcpPeer does when its write buffer is full: a spinning sender would take
+            // the core the I/O threads need (three busy threads share two cores).
+            Thread.yield();
+          } else {
+            header.putLong(0, i);
+            unknown.incrementAndGet();
+            if (client.send(0, payload, fate)) {
+              i++;
+              continue;
+            }
+            unknown.decrementAndGet();
+            Thread.yield(); // the hand-off queue is full
+          }
+          if ((i & 255) == 0 && System.nanoTime() > deadline) {
+            throw new TimeoutException("one-way stream: sender stuck after " + i + " messages");
+          }
+        }
+        if (!done.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException(
+              "one-way stream: " + next[0] + " of " + messages + " delivered in time");
+        }
+        if (wrong.get() > 0 || timedOut.get() > 0) {
+          throw new IllegalStateException(
+              "one-way stream broke reliable-ordered: "
+                  + wrong.get()
+                  + " out of order, "
+                  + timedOut.get()
+                  + " timed out");
+        }
+        double seconds = (lastDelivery[0] - t0) / 1e9;
+        var st = client.stats();
+        return new OneWay(
+            messages,
+            seconds,
+            st.packetsOut() - clientOutBefore,
+            server.stats(id).packetsOut() - serverOutBefore,
+            st);
+      }
+    }
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   // ---------------------------------------------------------------- server flush
