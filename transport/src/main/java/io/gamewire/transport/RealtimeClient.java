@@ -417,7 +417,15 @@ public final class RealtimeClient implements AutoCloseable {
     @Override
     public void onMessage(int channel, ByteBuf message) {
       byte[] copy = ByteBufUtil.getBytes(message); // the datagram buffer is reused after this call
-      post(() -> b.listener.onMessage(channel, copy));
+      if (serial == null) {
+        try {
+          b.listener.onMessage(channel, copy); // no task object per message
+        } catch (RuntimeException e) {
+          RealtimeServer.listenerFailed(e);
+        }
+      } else {
+        serial.execute(() -> b.listener.onMessage(channel, copy));
+      }
     }
 
     @Override

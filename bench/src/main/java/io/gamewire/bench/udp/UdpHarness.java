@@ -207,8 +207,10 @@ public final class UdpHarness {
       OneWay alone = gamewireOneWay(o.size(), o.throughputMessages(), o.window(), timeoutNanos);
       System.out.printf(
           Locale.ROOT,
-          "one-way %,.0f msg/s (%,d datagrams, %.1f msg/datagram, %,d back), load %s%n%s%n",
+          "one-way %,.0f msg/s, %.0f ns CPU/msg (%,d datagrams, %.1f msg/datagram, %,d back),"
+              + " load %s%n%s%n",
           alone.messagesPerSecond(),
+          alone.cpuNanosPerMessage(),
           alone.datagramsSent(),
           alone.messagesPerDatagram(),
           alone.datagramsBack(),
@@ -309,9 +311,11 @@ public final class UdpHarness {
       table.append(
           String.format(
               Locale.ROOT,
-              "throughput: gamewire reliable-ordered one-way %,.0f msg/s (%,d datagrams, %.1f"
-                  + " msg/datagram, %,d ack datagrams back), kryonet tcp one-way %,.0f msg/s%n",
+              "throughput: gamewire reliable-ordered one-way %,.0f msg/s (%.0f ns CPU/msg, %,d"
+                  + " datagrams, %.1f msg/datagram, %,d ack datagrams back), kryonet tcp one-way"
+                  + " %,.0f msg/s%n",
               oneWay.messagesPerSecond(),
+              oneWay.cpuNanosPerMessage(),
               oneWay.datagramsSent(),
               oneWay.messagesPerDatagram(),
               oneWay.datagramsBack(),
@@ -381,6 +385,7 @@ public final class UdpHarness {
       json.name("throughput").beginObject();
       json.name("gamewireReliableOrderedOneWayMessagesPerSecond")
           .value(oneWay.messagesPerSecond(), 1);
+      json.name("gamewireOneWayProcessCpuNanosPerMessage").value(oneWay.cpuNanosPerMessage(), 1);
       json.name("gamewireOneWayDatagramsSent").value(oneWay.datagramsSent());
       json.name("gamewireOneWayMessagesPerDatagram").value(oneWay.messagesPerDatagram(), 2);
       json.name("gamewireOneWayDatagramsBack").value(oneWay.datagramsBack());
@@ -669,6 +674,7 @@ public final class UdpHarness {
       double seconds,
       long datagramsSent,
       long datagramsBack,
+      double cpuNanosPerMessage,
       io.gamewire.protocol.realtime.ConnectionStats senderStats) {
     double messagesPerSecond() {
       return messages / seconds;
@@ -756,6 +762,7 @@ public final class UdpHarness {
         long serverOutBefore = server.stats(id).packetsOut();
         byte[] payload = new byte[size];
         ByteBuffer header = ByteBuffer.wrap(payload);
+        long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         for (long i = 0; i < messages; ) {
           if (unknown.get() >= window) {
@@ -789,15 +796,26 @@ public final class UdpHarness {
                   + " timed out");
         }
         double seconds = (lastDelivery[0] - t0) / 1e9;
+        double cpuPerMessage = (processCpuNanos() - cpu0) / (double) messages;
         var st = client.stats();
         return new OneWay(
             messages,
             seconds,
             st.packetsOut() - clientOutBefore,
             server.stats(id).packetsOut() - serverOutBefore,
+            cpuPerMessage,
             st);
       }
     }
+  }
+
+  /** CPU time of this process (every thread), or 0 if the JVM cannot tell. */
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun
+        ? Math.max(0, sun.getProcessCpuTime())
+        : 0;
   }
 
   static String loadAverage() {

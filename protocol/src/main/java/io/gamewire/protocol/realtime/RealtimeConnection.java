@@ -867,12 +867,20 @@ public final class RealtimeConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * One record of {@code payload}: the payload's own indices are narrowed to the record's body for
+   * the call and restored after it, so a message costs no derived buffer (the cursor reads by
+   * absolute offsets and is not disturbed).
+   */
   private void receiveRecord(long now, ByteBuf payload) {
-    ByteBuf body = payload.retainedSlice(cursor.bodyOffset(), cursor.bodyLength());
+    int r = payload.readerIndex();
+    int w = payload.writerIndex();
+    int off = cursor.bodyOffset();
+    payload.setIndex(off, off + cursor.bodyLength());
     try {
-      receiveRecord(now, body, channelById[cursor.channel()], cursor.messageId());
+      receiveRecord(now, payload, channelById[cursor.channel()], cursor.messageId());
     } finally {
-      body.release();
+      payload.setIndex(r, w);
     }
   }
 
@@ -933,12 +941,14 @@ public final class RealtimeConnection implements AutoCloseable {
 
   private void deliver(Channel c, ByteBuf message) {
     messagesDelivered++;
-    // The listener may move the indices of what it gets, not ours.
-    ByteBuf view = message.retainedDuplicate();
+    // The listener may move the indices of what it gets (valid during the call only); they are put
+    // back afterwards instead of handing it a duplicate per message.
+    int r = message.readerIndex();
+    int w = message.writerIndex();
     try {
-      listener.onMessage(c.id, view);
+      listener.onMessage(c.id, message);
     } finally {
-      view.release();
+      message.setIndex(r, w);
     }
   }
 
