@@ -207,10 +207,11 @@ public final class UdpHarness {
       OneWay alone = gamewireOneWay(o.size(), o.throughputMessages(), o.window(), timeoutNanos);
       System.out.printf(
           Locale.ROOT,
-          "one-way %,.0f msg/s, %.0f ns CPU/msg (%,d datagrams, %.1f msg/datagram, %,d back),"
-              + " load %s%n%s%n",
+          "one-way %,.0f msg/s, %.0f ns CPU/msg (I/O threads %.0f) (%,d datagrams, %.1f"
+              + " msg/datagram, %,d back), load %s%n%s%n",
           alone.messagesPerSecond(),
           alone.cpuNanosPerMessage(),
+          alone.ioCpuNanosPerMessage(),
           alone.datagramsSent(),
           alone.messagesPerDatagram(),
           alone.datagramsBack(),
@@ -311,11 +312,12 @@ public final class UdpHarness {
       table.append(
           String.format(
               Locale.ROOT,
-              "throughput: gamewire reliable-ordered one-way %,.0f msg/s (%.0f ns CPU/msg, %,d"
-                  + " datagrams, %.1f msg/datagram, %,d ack datagrams back), kryonet tcp one-way"
-                  + " %,.0f msg/s%n",
+              "throughput: gamewire reliable-ordered one-way %,.0f msg/s (%.0f ns CPU/msg, I/O"
+                  + " threads %.0f, %,d datagrams, %.1f msg/datagram, %,d ack datagrams back),"
+                  + " kryonet tcp one-way %,.0f msg/s%n",
               oneWay.messagesPerSecond(),
               oneWay.cpuNanosPerMessage(),
+              oneWay.ioCpuNanosPerMessage(),
               oneWay.datagramsSent(),
               oneWay.messagesPerDatagram(),
               oneWay.datagramsBack(),
@@ -386,6 +388,7 @@ public final class UdpHarness {
       json.name("gamewireReliableOrderedOneWayMessagesPerSecond")
           .value(oneWay.messagesPerSecond(), 1);
       json.name("gamewireOneWayProcessCpuNanosPerMessage").value(oneWay.cpuNanosPerMessage(), 1);
+      json.name("gamewireOneWayIoThreadCpuNanosPerMessage").value(oneWay.ioCpuNanosPerMessage(), 1);
       json.name("gamewireOneWayDatagramsSent").value(oneWay.datagramsSent());
       json.name("gamewireOneWayMessagesPerDatagram").value(oneWay.messagesPerDatagram(), 2);
       json.name("gamewireOneWayDatagramsBack").value(oneWay.datagramsBack());
@@ -675,6 +678,7 @@ public final class UdpHarness {
       long datagramsSent,
       long datagramsBack,
       double cpuNanosPerMessage,
+      double ioCpuNanosPerMessage,
       io.gamewire.protocol.realtime.ConnectionStats senderStats) {
     double messagesPerSecond() {
       return messages / seconds;
@@ -763,6 +767,7 @@ public final class UdpHarness {
         byte[] payload = new byte[size];
         ByteBuffer header = ByteBuffer.wrap(payload);
         long cpu0 = processCpuNanos();
+        long io0 = ioThreadCpuNanos();
         long t0 = System.nanoTime();
         for (long i = 0; i < messages; ) {
           if (unknown.get() >= window) {
@@ -797,6 +802,7 @@ public final class UdpHarness {
         }
         double seconds = (lastDelivery[0] - t0) / 1e9;
         double cpuPerMessage = (processCpuNanos() - cpu0) / (double) messages;
+        double ioPerMessage = (ioThreadCpuNanos() - io0) / (double) messages;
         var st = client.stats();
         return new OneWay(
             messages,
@@ -804,6 +810,7 @@ public final class UdpHarness {
             st.packetsOut() - clientOutBefore,
             server.stats(id).packetsOut() - serverOutBefore,
             cpuPerMessage,
+            ioPerMessage,
             st);
       }
     }
@@ -816,6 +823,21 @@ public final class UdpHarness {
     return os instanceof com.sun.management.OperatingSystemMXBean sun
         ? Math.max(0, sun.getProcessCpuTime())
         : 0;
+  }
+
+  /**
+   * CPU time of Gamewire's I/O threads (client and server), which unlike the process's excludes the
+   * sending thread's yielding while it waits for its window.
+   */
+  static long ioThreadCpuNanos() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("gamewire-realtime-")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   static String loadAverage() {
