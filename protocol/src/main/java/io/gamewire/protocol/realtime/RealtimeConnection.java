@@ -787,17 +787,24 @@ public final class RealtimeConnection implements AutoCloseable {
     int bodyLength = body.readableBytes();
     String disconnectText = null;
     if (kind == PacketKind.PAYLOAD) {
-      if (cursor.validate(body) < 0) {
+      // One pass checks both that every record is well-formed and that this end has its channel in
+      // its mode; malformed counts first, as the whole datagram is dropped either way.
+      cursor.reset(body);
+      int records = 0;
+      boolean rejected = false;
+      while (cursor.next()) {
+        records++;
+        int channel = cursor.channel();
+        Channel c = channel < channelById.length ? channelById[channel] : null;
+        rejected |= c == null || c.mode != cursor.mode();
+      }
+      if (records == 0 || !cursor.atEnd()) {
         malformed++;
         return;
       }
-      while (cursor.next()) {
-        int channel = cursor.channel();
-        Channel c = channel < channelById.length ? channelById[channel] : null;
-        if (c == null || c.mode != cursor.mode()) {
-          rejectedDatagrams++;
-          return;
-        }
+      if (rejected) {
+        rejectedDatagrams++;
+        return;
       }
     } else if (kind == PacketKind.KEEPALIVE) {
       if (bodyLength != 0) {
