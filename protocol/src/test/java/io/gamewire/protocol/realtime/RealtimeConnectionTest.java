@@ -532,6 +532,30 @@ class RealtimeConnectionTest {
     assertThat(inboxB.ints()).containsExactlyInAnyOrder(range(20));
   }
 
+  @Test
+  void aRecordOnAnUnknownChannelRejectsTheWholeDatagramAndMalformedCountsBeforeRejected() {
+    connect(
+        RealtimeConfig.builder()
+            .channels(java.util.Map.of(0, DeliveryMode.RELIABLE_ORDERED))
+            .build());
+    ByteBuf body = Unpooled.buffer().writeInt(7);
+    ByteBuf d = Unpooled.buffer(1200);
+    RealtimeHeader.write(d, 1, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    MessageFormat.write(d, 0, DeliveryMode.RELIABLE_ORDERED, 0, false, 0, 1, body, 0, 4);
+    MessageFormat.write(d, 5, DeliveryMode.UNRELIABLE, 0, false, 0, 1, body, 0, 4);
+    b.handleDatagram(clock.nanos(), d.duplicate());
+    assertThat(b.rejectedPackets()).isEqualTo(1);
+    assertThat(b.malformedPackets()).isZero();
+    assertThat(inboxB.messages).as("nothing of a rejected datagram").isEmpty();
+
+    // The same records with a truncated third one: malformed, whatever the channels say.
+    d.setShort(4, 2).writeByte(0); // a new sequence, and 1 byte where a record needs 3
+    b.handleDatagram(clock.nanos(), d);
+    assertThat(b.malformedPackets()).isEqualTo(1);
+    assertThat(b.rejectedPackets()).isEqualTo(1);
+    assertThat(inboxB.messages).isEmpty();
+  }
+
   static Integer[] range(int n) {
     Integer[] out = new Integer[n];
     for (int i = 0; i < n; i++) {
