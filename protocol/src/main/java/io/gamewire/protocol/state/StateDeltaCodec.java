@@ -728,16 +728,6 @@ public final class StateDeltaCodec {
     }
   }
 
-  /** Puts every entry it is handed into {@link #target}. */
-  private static final class Copier implements BiConsumer<Object, Object> {
-    Map<Object, Object> target;
-
-    @Override
-    public void accept(Object key, Object value) {
-      target.put(key, value);
-    }
-  }
-
   /**
    * Applies deltas to the versions this receiver holds. Bytes from the wire are not trusted: every
    * length is checked against the bits left and the config's caps before anything is allocated, and
@@ -754,7 +744,6 @@ public final class StateDeltaCodec {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private byte[] scratch = new byte[64];
-    private final Copier copier = new Copier();
     private int messageKeys;
     private int deltaOrder; // of the delta being read
     private long nodes;
@@ -852,7 +841,7 @@ public final class StateDeltaCodec {
     private Map<Object, Object> readMapDiff(Map<Object, Object> old, int depth)
         throws MalformedMessageException {
       checkDepth(depth);
-      LinkedHashMap<Object, Object> out = null;
+      PersistentMap out = null;
       long prev = 0;
       boolean first = true;
       while (r.bit()) {
@@ -869,32 +858,31 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          out = copy(old);
+          out = persistent(old);
         }
-        readOp(out, key, depth);
+        out = readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          out = copy(old);
+          out = persistent(old);
         }
-        readOp(out, key, depth);
+        out = readOp(out, key, depth);
       }
-      return out == null ? old : Collections.unmodifiableMap(out);
+      return out == null ? old : out;
     }
 
     /**
-     * A mutable copy of a version's map. Copied with forEach: the copy constructor would iterate
-     * the unmodifiable map's entry set, which wraps every entry in a new object.
+     * The version's map as a {@link PersistentMap}, so that the ops that follow copy only the paths
+     * they change. Versions this decoder built already are one; another map (the empty state, a
+     * test's base) is converted once, and that copy counts against maxNodes.
      */
-    private LinkedHashMap<Object, Object> copy(Map<Object, Object> old)
-        throws MalformedMessageException {
+    private PersistentMap persistent(Map<Object, Object> old) throws MalformedMessageException {
+      if (old instanceof PersistentMap p) {
+        return p;
+      }
       count(old.size());
-      LinkedHashMap<Object, Object> out = new LinkedHashMap<>((int) (old.size() / 0.75f) + 2);
-      copier.target = out;
-      old.forEach(copier);
-      copier.target = null;
-      return out;
+      return PersistentMap.copyOf(old);
     }
 
     private String readKey() throws MalformedMessageException {
@@ -914,34 +902,38 @@ public final class StateDeltaCodec {
       return key;
     }
 
-    private void readOp(Map<Object, Object> map, Object key, int depth)
+    private PersistentMap readOp(PersistentMap map, Object key, int depth)
         throws MalformedMessageException {
-      Object before = map.get(key);
-      boolean present = before != null || map.containsKey(key);
+      Object before = map.getOrDefault(key, PersistentMap.ABSENT);
+      boolean present = before != PersistentMap.ABSENT;
+      if (!present) {
+        before = null;
+      }
       int op = (int) r.bits(2);
       switch (op) {
         case OP_DESCEND -> {
           if (!(before instanceof Map<?, ?> m)) {
             throw new MalformedMessageException("state delta descends into a non-map at " + key);
           }
-          map.put(key, readMapDiff(StateTree.cast(m), depth + 1));
+          return map.with(key, readMapDiff(StateTree.cast(m), depth + 1));
         }
-        case OP_DELTA -> map.put(key, applyDelta(before, key));
+        case OP_DELTA -> {
+          return map.with(key, applyDelta(before, key));
+        }
         case OP_LIST -> {
           if (!(before instanceof List<?> l)) {
             throw new MalformedMessageException("state delta patches a non-list at " + key);
           }
-          map.put(key, readListDiff(l, depth + 1));
+          return map.with(key, readListDiff(l, depth + 1));
         }
         default -> {
           if (r.bit()) {
             if (!present) {
               throw new MalformedMessageException("state delta deletes missing key " + key);
             }
-            map.remove(key);
-          } else {
-            map.put(key, readValue(depth + 1));
+            return map.without(key);
           }
+          return map.with(key, readValue(depth + 1));
         }
       }
     }
