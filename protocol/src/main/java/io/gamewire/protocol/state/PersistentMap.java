@@ -38,7 +38,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   static final Object ABSENT = new Object();
 
   private static final PersistentMap EMPTY =
-      new PersistentMap(new BitmapNode(0, 0, new Object[0]), 0);
+      new PersistentMap(new BitmapNode(0, 0, new Object[0], null), 0);
 
   private final Node root;
   private final int size;
@@ -69,7 +69,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   /** This map with {@code key} mapped to {@code value}; this map itself if it already was. */
   public PersistentMap with(Object key, Object value) {
     Change change = new Change();
-    Node next = root.put(key, value, hash(key), 0, change);
+    Node next = root.put(key, value, hash(key), 0, change, null);
     if (next == root) {
       return this;
     }
@@ -83,6 +83,72 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
       return this;
     }
     return new PersistentMap(next, size - 1);
+  }
+
+  /**
+   * A builder that starts from this map and edits it in place: the nodes it creates are its own
+   * until {@link Builder#build}, so many changes to one map copy each touched path once.
+   */
+  public Builder toBuilder() {
+    return new Builder(root, size);
+  }
+
+  /**
+   * Changes to a {@link PersistentMap} gathered before one {@link #build}; single use, and not
+   * thread-safe. The map it started from never changes.
+   */
+  public static final class Builder {
+    private Node root;
+    private int size;
+    private final Change change = new Change();
+
+    private Builder(Node root, int size) {
+      this.root = root;
+      this.size = size;
+    }
+
+    private Node root() {
+      if (root == null) {
+        throw new IllegalStateException("this builder has built its map; start a new one");
+      }
+      return root;
+    }
+
+    /** Maps {@code key} to {@code value}. */
+    public Builder put(Object key, Object value) {
+      change.added = false;
+      root = root().put(key, value, hash(key), 0, change, this);
+      if (change.added) {
+        size++;
+      }
+      return this;
+    }
+
+    /** Removes {@code key} if present. */
+    public Builder remove(Object key) {
+      Node next = root().remove(key, hash(key), 0);
+      if (next != root) {
+        root = next;
+        size--;
+      }
+      return this;
+    }
+
+    /** The value of {@code key}, or {@code missing} when the key is absent. */
+    public Object getOrDefault(Object key, Object missing) {
+      return root().find(key, hash(key), 0, missing);
+    }
+
+    public int size() {
+      return size;
+    }
+
+    /** The map; the builder can be used no further. */
+    public PersistentMap build() {
+      Node r = root();
+      root = null;
+      return new PersistentMap(r, size);
+    }
   }
 
   @Override
@@ -165,8 +231,11 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     /** The value of {@code key}, or {@code missing}. */
     abstract Object find(Object key, int hash, int shift, Object missing);
 
-    /** This node with key → value; this node itself if nothing changed. */
-    abstract Node put(Object key, Object value, int hash, int shift, Change change);
+    /**
+     * This node with key → value; this node itself if nothing changed, or if it belongs to {@code
+     * edit} (a builder; null for none) and was changed in place.
+     */
+    abstract Node put(Object key, Object value, int hash, int shift, Change change, Object edit);
 
     /** This node without key; this node itself if the key is absent. */
     abstract Node remove(Object key, int hash, int shift);
@@ -193,14 +262,33 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
 
   /** Keys spread over the 32 slices of a hash at one shift. */
   private static final class BitmapNode extends Node {
-    final int dataMap;
-    final int nodeMap;
-    final Object[] slots; // k0, v0, k1, v1, …, then children in reverse slice order
+    // Written only while the node belongs to a builder, before the map is built and published.
+    int dataMap;
+    int nodeMap;
+    Object[] slots; // k0, v0, k1, v1, …, then children in reverse slice order
+    final Object owner; // the builder that may edit this node in place, or null
 
-    BitmapNode(int dataMap, int nodeMap, Object[] slots) {
+    BitmapNode(int dataMap, int nodeMap, Object[] slots, Object owner) {
       this.dataMap = dataMap;
       this.nodeMap = nodeMap;
       this.slots = slots;
+      this.owner = owner;
+    }
+
+    /** This node with new contents: itself, changed, when {@code edit} owns it; else a new node. */
+    private Node update(int dataMap, int nodeMap, Object[] slots, Object edit) {
+      if (edit != null && owner == edit) {
+        this.dataMap = dataMap;
+        this.nodeMap = nodeMap;
+        this.slots = slots;
+        return this;
+      }
+      return new BitmapNode(dataMap, nodeMap, slots, edit);
+    }
+
+    /** The array to write a changed slot into: this node's own when {@code edit} owns it. */
+    private Object[] writable(Object edit) {
+      return edit != null && owner == edit ? slots : slots.clone();
     }
 
     private int dataIndex(int bit) {
@@ -225,7 +313,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     }
 
     @Override
-    Node put(Object key, Object value, int hash, int shift, Change change) {
+    Node put(Object key, Object value, int hash, int shift, Change change, Object edit) {
       int bit = 1 << slice(hash, shift);
       if ((dataMap & bit) != 0) {
         int i = 2 * dataIndex(bit);
@@ -234,25 +322,25 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
           if (slots[i + 1] == value) {
             return this;
           }
-          Object[] s = slots.clone();
+          Object[] s = writable(edit);
           s[i + 1] = value;
-          return new BitmapNode(dataMap, nodeMap, s);
+          return update(dataMap, nodeMap, s, edit);
         }
         // Two keys in one slice: they move down into a new child.
         change.added = true;
-        Node child = pair(k, slots[i + 1], hash(k), key, value, hash, shift + BITS);
-        return entryToChild(bit, i, child);
+        Node child = pair(k, slots[i + 1], hash(k), key, value, hash, shift + BITS, edit);
+        return entryToChild(bit, i, child, edit);
       }
       if ((nodeMap & bit) != 0) {
         int c = childSlot(bit);
         Node child = (Node) slots[c];
-        Node next = child.put(key, value, hash, shift + BITS, change);
+        Node next = child.put(key, value, hash, shift + BITS, change, edit);
         if (next == child) {
           return this;
         }
-        Object[] s = slots.clone();
+        Object[] s = writable(edit);
         s[c] = next;
-        return new BitmapNode(dataMap, nodeMap, s);
+        return update(dataMap, nodeMap, s, edit);
       }
       change.added = true;
       int i = 2 * dataIndex(bit);
@@ -261,11 +349,11 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
       s[i] = key;
       s[i + 1] = value;
       System.arraycopy(slots, i, s, i + 2, slots.length - i);
-      return new BitmapNode(dataMap | bit, nodeMap, s);
+      return update(dataMap | bit, nodeMap, s, edit);
     }
 
     /** Replaces the entry at array index {@code i} (slice {@code bit}) with {@code child}. */
-    private Node entryToChild(int bit, int i, Node child) {
+    private Node entryToChild(int bit, int i, Node child, Object edit) {
       Object[] s = new Object[slots.length - 1];
       // The array loses a pair and gains a child; children sit in reverse slice order at the
       // back, so the new child goes after those whose slices are above its own.
@@ -274,7 +362,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
       System.arraycopy(slots, i + 2, s, i, childAt - i);
       s[childAt] = child;
       System.arraycopy(slots, childAt + 2, s, childAt + 1, slots.length - childAt - 2);
-      return new BitmapNode(dataMap ^ bit, nodeMap | bit, s);
+      return update(dataMap ^ bit, nodeMap | bit, s, edit);
     }
 
     /** Replaces the child at slice {@code bit} with its single entry. */
@@ -287,7 +375,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
       s[i + 1] = single.valueAt(0);
       System.arraycopy(slots, i, s, i + 2, c - i);
       System.arraycopy(slots, c + 1, s, c + 2, slots.length - c - 1);
-      return new BitmapNode(dataMap | bit, nodeMap ^ bit, s);
+      return new BitmapNode(dataMap | bit, nodeMap ^ bit, s, null);
     }
 
     @Override
@@ -301,7 +389,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
         Object[] s = new Object[slots.length - 2];
         System.arraycopy(slots, 0, s, 0, i);
         System.arraycopy(slots, i + 2, s, i, slots.length - i - 2);
-        return new BitmapNode(dataMap ^ bit, nodeMap, s);
+        return new BitmapNode(dataMap ^ bit, nodeMap, s, null);
       }
       if ((nodeMap & bit) != 0) {
         int c = childSlot(bit);
@@ -314,13 +402,13 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
           if (dataMap == 0 && Integer.bitCount(nodeMap) == 1) {
             // This node is only a path to that entry: let the parent inline it (or, at the
             // root, hold it here as a plain entry at this shift).
-            return new BitmapNode(bit, 0, new Object[] {next.keyAt(0), next.valueAt(0)});
+            return new BitmapNode(bit, 0, new Object[] {next.keyAt(0), next.valueAt(0)}, null);
           }
           return childToEntry(bit, next);
         }
         Object[] s = slots.clone();
         s[c] = next;
-        return new BitmapNode(dataMap, nodeMap, s);
+        return new BitmapNode(dataMap, nodeMap, s, null);
       }
       return this;
     }
@@ -388,7 +476,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     }
 
     @Override
-    Node put(Object key, Object value, int hash, int shift, Change change) {
+    Node put(Object key, Object value, int hash, int shift, Change change, Object edit) {
       int i = indexOf(key);
       if (i >= 0) {
         if (slots[i + 1] == value) {
@@ -451,18 +539,19 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   }
 
   /** A node holding two keys that share every hash slice before {@code shift}. */
-  private static Node pair(Object k1, Object v1, int h1, Object k2, Object v2, int h2, int shift) {
+  private static Node pair(
+      Object k1, Object v1, int h1, Object k2, Object v2, int h2, int shift, Object edit) {
     if (shift > MAX_SHIFT) {
       return new CollisionNode(h1, new Object[] {k1, v1, k2, v2});
     }
     int s1 = slice(h1, shift);
     int s2 = slice(h2, shift);
     if (s1 == s2) {
-      Node child = pair(k1, v1, h1, k2, v2, h2, shift + BITS);
-      return new BitmapNode(0, 1 << s1, new Object[] {child});
+      Node child = pair(k1, v1, h1, k2, v2, h2, shift + BITS, edit);
+      return new BitmapNode(0, 1 << s1, new Object[] {child}, edit);
     }
     Object[] slots = s1 < s2 ? new Object[] {k1, v1, k2, v2} : new Object[] {k2, v2, k1, v1};
-    return new BitmapNode((1 << s1) | (1 << s2), 0, slots);
+    return new BitmapNode((1 << s1) | (1 << s2), 0, slots, edit);
   }
 
   // ---------------------------------------------------------------- iteration

@@ -841,7 +841,7 @@ public final class StateDeltaCodec {
     private Map<Object, Object> readMapDiff(Map<Object, Object> old, int depth)
         throws MalformedMessageException {
       checkDepth(depth);
-      PersistentMap out = null;
+      PersistentMap.Builder out = null;
       long prev = 0;
       boolean first = true;
       while (r.bit()) {
@@ -858,18 +858,18 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          out = persistent(old);
+          out = persistent(old).toBuilder();
         }
-        out = readOp(out, key, depth);
+        readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          out = persistent(old);
+          out = persistent(old).toBuilder();
         }
-        out = readOp(out, key, depth);
+        readOp(out, key, depth);
       }
-      return out == null ? old : out;
+      return out == null ? old : out.build();
     }
 
     /**
@@ -902,7 +902,7 @@ public final class StateDeltaCodec {
       return key;
     }
 
-    private PersistentMap readOp(PersistentMap map, Object key, int depth)
+    private void readOp(PersistentMap.Builder map, Object key, int depth)
         throws MalformedMessageException {
       Object before = map.getOrDefault(key, PersistentMap.ABSENT);
       boolean present = before != PersistentMap.ABSENT;
@@ -915,25 +915,24 @@ public final class StateDeltaCodec {
           if (!(before instanceof Map<?, ?> m)) {
             throw new MalformedMessageException("state delta descends into a non-map at " + key);
           }
-          return map.with(key, readMapDiff(StateTree.cast(m), depth + 1));
+          map.put(key, readMapDiff(StateTree.cast(m), depth + 1));
         }
-        case OP_DELTA -> {
-          return map.with(key, applyDelta(before, key));
-        }
+        case OP_DELTA -> map.put(key, applyDelta(before, key));
         case OP_LIST -> {
           if (!(before instanceof List<?> l)) {
             throw new MalformedMessageException("state delta patches a non-list at " + key);
           }
-          return map.with(key, readListDiff(l, depth + 1));
+          map.put(key, readListDiff(l, depth + 1));
         }
         default -> {
           if (r.bit()) {
             if (!present) {
               throw new MalformedMessageException("state delta deletes missing key " + key);
             }
-            return map.without(key);
+            map.remove(key);
+          } else {
+            map.put(key, readValue(depth + 1));
           }
-          return map.with(key, readValue(depth + 1));
         }
       }
     }

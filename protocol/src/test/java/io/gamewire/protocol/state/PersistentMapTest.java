@@ -84,6 +84,46 @@ class PersistentMapTest {
     }
   }
 
+  @Property(tries = 300)
+  void aBuilderEditsInPlaceWithoutTouchingTheMapItStartedFrom(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 300) int space,
+      @ForAll @IntRange(min = 0, max = 4) int hashKind) {
+    Random r = new Random(seed);
+    PersistentMap map = PersistentMap.empty();
+    Map<Object, Object> model = new HashMap<>();
+    List<PersistentMap> versions = new ArrayList<>();
+    List<Map<Object, Object>> snapshots = new ArrayList<>();
+    int batches = 1 + r.nextInt(30);
+    for (int b = 0; b < batches; b++) {
+      PersistentMap.Builder builder = map.toBuilder();
+      int ops = r.nextInt(60);
+      for (int i = 0; i < ops; i++) {
+        Object k = key(r, space, hashKind);
+        if (r.nextInt(4) == 0) {
+          builder.remove(k);
+          model.remove(k);
+        } else {
+          Object v = r.nextInt(10) == 0 ? null : r.nextInt(5);
+          builder.put(k, v);
+          model.put(k, v);
+        }
+        assertThat(builder.size()).as("seed %d builder size", seed).isEqualTo(model.size());
+        assertThat(builder.getOrDefault(k, "absent"))
+            .isEqualTo(model.containsKey(k) ? model.get(k) : "absent");
+      }
+      map = builder.build();
+      PersistentMap.Builder used = builder;
+      assertThatThrownBy(() -> used.put("late", 1L)).isInstanceOf(IllegalStateException.class);
+      assertSame(map, model, seed);
+      versions.add(map);
+      snapshots.add(new HashMap<>(model));
+    }
+    for (int i = 0; i < versions.size(); i++) {
+      assertSame(versions.get(i), snapshots.get(i), seed);
+    }
+  }
+
   private static void assertSame(PersistentMap map, Map<Object, Object> model, long seed) {
     assertThat(map.size()).as("seed %d size", seed).isEqualTo(model.size());
     assertThat(map.isEmpty()).isEqualTo(model.isEmpty());
