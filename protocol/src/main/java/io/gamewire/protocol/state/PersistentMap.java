@@ -68,7 +68,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
 
   /** This map with {@code key} mapped to {@code value}; this map itself if it already was. */
   public PersistentMap with(Object key, Object value) {
-    Change change = new Change();
+    Edit change = new Edit();
     Node next = root.put(key, value, hash(key), 0, change, null);
     if (next == root) {
       return this;
@@ -90,7 +90,17 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
    * until {@link Builder#build}, so many changes to one map copy each touched path once.
    */
   public Builder toBuilder() {
-    return new Builder(root, size);
+    return new Builder(root, size, new Edit());
+  }
+
+  /**
+   * A builder that owns the nodes it creates through {@code edit}, which builders used one after
+   * another may share (a decoder shares one per delta, so the built nodes keep one small token
+   * alive, not one per map). Sharing is safe as long as no map built under {@code edit} has been
+   * handed out before the last builder sharing it is done.
+   */
+  Builder toBuilder(Edit edit) {
+    return new Builder(root, size, edit);
   }
 
   /**
@@ -100,11 +110,12 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   public static final class Builder {
     private Node root;
     private int size;
-    private final Change change = new Change();
+    private final Edit edit;
 
-    private Builder(Node root, int size) {
+    private Builder(Node root, int size, Edit edit) {
       this.root = root;
       this.size = size;
+      this.edit = edit;
     }
 
     private Node root() {
@@ -116,9 +127,9 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
 
     /** Maps {@code key} to {@code value}. */
     public Builder put(Object key, Object value) {
-      change.added = false;
-      root = root().put(key, value, hash(key), 0, change, this);
-      if (change.added) {
+      edit.added = false;
+      root = root().put(key, value, hash(key), 0, edit, edit);
+      if (edit.added) {
         size++;
       }
       return this;
@@ -220,8 +231,11 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     return (hash >>> shift) & MASK;
   }
 
-  /** Whether a put added a key (rather than replacing a value). */
-  private static final class Change {
+  /**
+   * The token of an edit: nodes created under it belong to it and may change in place while it
+   * lasts. Also says whether the last put added a key (rather than replacing a value).
+   */
+  static final class Edit {
     boolean added;
   }
 
@@ -235,7 +249,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
      * This node with key → value; this node itself if nothing changed, or if it belongs to {@code
      * edit} (a builder; null for none) and was changed in place.
      */
-    abstract Node put(Object key, Object value, int hash, int shift, Change change, Object edit);
+    abstract Node put(Object key, Object value, int hash, int shift, Edit change, Object edit);
 
     /** This node without key; this node itself if the key is absent. */
     abstract Node remove(Object key, int hash, int shift);
@@ -313,7 +327,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     }
 
     @Override
-    Node put(Object key, Object value, int hash, int shift, Change change, Object edit) {
+    Node put(Object key, Object value, int hash, int shift, Edit change, Object edit) {
       int bit = 1 << slice(hash, shift);
       if ((dataMap & bit) != 0) {
         int i = 2 * dataIndex(bit);
@@ -476,7 +490,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     }
 
     @Override
-    Node put(Object key, Object value, int hash, int shift, Change change, Object edit) {
+    Node put(Object key, Object value, int hash, int shift, Edit change, Object edit) {
       int i = indexOf(key);
       if (i >= 0) {
         if (slots[i + 1] == value) {

@@ -746,6 +746,7 @@ public final class StateDeltaCodec {
     private byte[] scratch = new byte[64];
     private int messageKeys;
     private int deltaOrder; // of the delta being read
+    private PersistentMap.Edit edit; // of the delta being read
     private long nodes;
     private long outputBytes;
 
@@ -772,6 +773,7 @@ public final class StateDeltaCodec {
     public Map<Object, Object> decode(ByteBuf in, Map<Object, Object> from)
         throws MalformedMessageException {
       int committed = keys.size();
+      edit = new PersistentMap.Edit(); // nothing built under it is handed out before we return
       nodes = 0;
       outputBytes = 0;
       try {
@@ -858,14 +860,14 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          out = persistent(old).toBuilder();
+          out = persistent(old).toBuilder(edit);
         }
         readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          out = persistent(old).toBuilder();
+          out = persistent(old).toBuilder(edit);
         }
         readOp(out, key, depth);
       }
