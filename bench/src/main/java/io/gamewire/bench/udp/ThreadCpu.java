@@ -16,16 +16,32 @@ final class ThreadCpu {
   private static final double TICK_MILLIS = 10.0; // USER_HZ is 100 on every Linux we run on
 
   /** CPU used over a window: per second of the window, and per counted item (datagram). */
-  record Usage(double userMillisPerSecond, double systemMillisPerSecond, long ticks, long count) {
+  record Usage(
+      double userMillisPerSecond, double systemMillisPerSecond, double seconds, long count) {
     /** Microseconds of CPU (user + system) per counted item, or 0 without a count. */
-    double microsPerItem(double seconds) {
+    double microsPerItem() {
       return count == 0
           ? 0
           : (userMillisPerSecond + systemMillisPerSecond) * seconds * 1000 / count;
     }
 
+    double totalMillisPerSecond() {
+      return userMillisPerSecond + systemMillisPerSecond;
+    }
+
     Usage withCount(long n) {
-      return new Usage(userMillisPerSecond, systemMillisPerSecond, ticks, n);
+      return new Usage(userMillisPerSecond, systemMillisPerSecond, seconds, n);
+    }
+
+    /** This usage less {@code others}' (threads counted twice otherwise). */
+    Usage minus(Usage... others) {
+      double u = userMillisPerSecond;
+      double sys = systemMillisPerSecond;
+      for (Usage o : others) {
+        u -= o.userMillisPerSecond;
+        sys -= o.systemMillisPerSecond;
+      }
+      return new Usage(u, sys, seconds, 0);
     }
   }
 
@@ -37,7 +53,7 @@ final class ThreadCpu {
     this.start = read(this.prefix);
   }
 
-  /** Starts a window over the threads named {@code prefix…}. */
+  /** Starts a window over the threads named {@code prefix…} ("" for every thread). */
   static ThreadCpu of(String prefix) {
     return new ThreadCpu(prefix);
   }
@@ -48,8 +64,7 @@ final class ThreadCpu {
     double seconds = elapsedNanos / 1e9;
     long user = now[0] - start[0];
     long system = now[1] - start[1];
-    return new Usage(
-        user * TICK_MILLIS / seconds, system * TICK_MILLIS / seconds, user + system, count);
+    return new Usage(user * TICK_MILLIS / seconds, system * TICK_MILLIS / seconds, seconds, count);
   }
 
   /** {utime, stime} in clock ticks summed over the matching threads. */

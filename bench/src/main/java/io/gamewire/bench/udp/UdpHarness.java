@@ -74,6 +74,7 @@ public final class UdpHarness {
       int throughputMessages,
       int flushClients,
       double flushSeconds,
+      double flushWarmupSeconds,
       Duration timeout,
       Path outDir,
       String only) {
@@ -91,6 +92,7 @@ public final class UdpHarness {
       int messages = 1_000_000;
       int clients = 200;
       double flushSeconds = 3;
+      double flushWarmup = 2;
       Duration timeout = Duration.ofSeconds(120);
       Path out = null;
       String only = "all";
@@ -107,6 +109,7 @@ public final class UdpHarness {
           case "--messages" -> messages = Integer.parseInt(v);
           case "--flush-clients" -> clients = Integer.parseInt(v);
           case "--flush-seconds" -> flushSeconds = Double.parseDouble(v);
+          case "--flush-warmup-seconds" -> flushWarmup = Double.parseDouble(v);
           case "--timeout-seconds" -> timeout = Duration.ofSeconds(Long.parseLong(v));
           case "--out" -> out = Path.of(v);
           case "--only" -> only = v;
@@ -116,13 +119,19 @@ public final class UdpHarness {
       if (size < RealtimeBench.MIN_SIZE || size > 1000) {
         throw new IllegalArgumentException("--size must be between 16 and 1000");
       }
-      if (warmup < 0 || count < 1 || messages < 1 || clients < 1 || flushSeconds <= 0) {
+      if (warmup < 0
+          || count < 1
+          || messages < 1
+          || clients < 1
+          || flushSeconds <= 0
+          || flushWarmup < 0) {
         throw new IllegalArgumentException("counts and times must be positive");
       }
       if (!only.equals("all") && !PARTS.contains(only)) {
         throw new IllegalArgumentException("--only takes one of " + PARTS + ", was " + only);
       }
-      return new Options(size, warmup, count, messages, clients, flushSeconds, timeout, out, only);
+      return new Options(
+          size, warmup, count, messages, clients, flushSeconds, flushWarmup, timeout, out, only);
     }
   }
 
@@ -149,7 +158,8 @@ public final class UdpHarness {
       System.err.println("error: " + e.getMessage());
       System.err.println(
           "Usage: UdpHarness [--size B] [--warmup N] [--count N] [--messages N]"
-              + " [--flush-clients N] [--flush-seconds S] [--timeout-seconds S] [--out DIR]"
+              + " [--flush-clients N] [--flush-seconds S] [--flush-warmup-seconds S]"
+              + " [--timeout-seconds S] [--out DIR]"
               + " [--only round-trip|throughput|flush]");
       System.exit(2);
       return;
@@ -201,11 +211,15 @@ public final class UdpHarness {
     if (o.runs("flush")) {
       loadBefore = loadAverage();
       System.err.println("server flush: DatagramChannel.send loop to " + o.flushClients());
-      floor = sendLoopFloor(o.flushClients(), o.size(), o.flushSeconds());
+      floor = sendLoopFloor(o.flushClients(), o.size(), o.flushWarmupSeconds(), o.flushSeconds());
       System.err.println("server flush: Netty datagram channel, one flush per round");
-      netty = nettyBatchCeiling(o.flushClients(), o.size(), o.flushSeconds(), timeoutNanos);
+      netty =
+          nettyBatchCeiling(
+              o.flushClients(), o.size(), o.flushWarmupSeconds(), o.flushSeconds(), timeoutNanos);
       System.err.println("server flush: Gamewire broadcast to " + o.flushClients() + " clients");
-      gwFlush = gamewireFlush(o.flushClients(), o.size(), o.flushSeconds(), timeoutNanos);
+      gwFlush =
+          gamewireFlush(
+              o.flushClients(), o.size(), o.flushWarmupSeconds(), o.flushSeconds(), timeoutNanos);
       loadAfter = loadAverage();
     }
 
@@ -226,8 +240,7 @@ public final class UdpHarness {
           netty.sentPerSecond() / floor.sentPerSecond());
       ratios.put(
           "gamewire server cpu us/datagram / send-loop cpu us/datagram",
-          gwFlush.sender().microsPerItem(o.flushSeconds())
-              / floor.sender().microsPerItem(o.flushSeconds()));
+          gwFlush.sender().microsPerItem() / floor.sender().microsPerItem());
       ratios.put(
           "gamewire flush datagrams/s / send-loop floor",
           gwFlush.sentPerSecond() / floor.sentPerSecond());
@@ -292,6 +305,7 @@ public final class UdpHarness {
               loadAfter));
       table.append(cpuLine("gamewire server I/O thread", gwFlush.sender(), "sent", o));
       table.append(cpuLine("gamewire clients' I/O thread", gwFlush.receiver(), "received", o));
+      table.append(restLine(gwFlush.rest()));
       table.append(
           String.format(
               Locale.ROOT,
@@ -300,8 +314,10 @@ public final class UdpHarness {
               netty.receivedPerSecond()));
       table.append(cpuLine("netty sender I/O thread", netty.sender(), "sent", o));
       table.append(cpuLine("netty sinks' I/O thread", netty.receiver(), "received", o));
+      table.append(restLine(netty.rest()));
       table.append(cpuLine("send-loop thread", floor.sender(), "sent", o));
       table.append(cpuLine("send-loop sinks' I/O thread", floor.receiver(), "received", o));
+      table.append(restLine(floor.rest()));
     }
     for (Map.Entry<String, Double> e : ratios.entrySet()) {
       table.append(String.format(Locale.ROOT, "ratio %-55s %.2f%n", e.getKey(), e.getValue()));
@@ -322,6 +338,7 @@ public final class UdpHarness {
     json.name("throughputMessages").value(o.throughputMessages());
     json.name("flushClients").value(o.flushClients());
     json.name("flushSeconds").value(o.flushSeconds(), 3);
+    json.name("flushWarmupSeconds").value(o.flushWarmupSeconds(), 3);
     json.endObject();
     if (!latencies.isEmpty()) {
       json.name("roundTrip").beginArray();
@@ -357,12 +374,15 @@ public final class UdpHarness {
       json.name("sendLoopReceivedDatagramsPerSecond").value(floor.receivedPerSecond(), 1);
       cpuJson(json, "gamewireServerCpu", gwFlush.sender(), o);
       cpuJson(json, "gamewireClientsCpu", gwFlush.receiver(), o);
+      cpuJson(json, "gamewireRestOfProcessCpu", gwFlush.rest(), o);
       json.name("nettyCeilingDatagramsPerSecond").value(netty.sentPerSecond(), 1);
       json.name("nettyCeilingReceivedDatagramsPerSecond").value(netty.receivedPerSecond(), 1);
       cpuJson(json, "nettyCeilingCpu", netty.sender(), o);
       cpuJson(json, "nettyCeilingSinksCpu", netty.receiver(), o);
+      cpuJson(json, "nettyCeilingRestOfProcessCpu", netty.rest(), o);
       cpuJson(json, "sendLoopCpu", floor.sender(), o);
       cpuJson(json, "sendLoopSinksCpu", floor.receiver(), o);
+      cpuJson(json, "sendLoopRestOfProcessCpu", floor.rest(), o);
       json.endObject();
     }
     json.name("ratios").beginObject();
@@ -388,15 +408,24 @@ public final class UdpHarness {
         who,
         u.userMillisPerSecond(),
         u.systemMillisPerSecond(),
-        u.microsPerItem(o.flushSeconds()),
+        u.microsPerItem(),
         what);
+  }
+
+  private static String restLine(ThreadCpu.Usage u) {
+    return String.format(
+        Locale.ROOT,
+        "  %-30s cpu %5.0f ms/s user + %5.0f ms/s system%n",
+        "rest of the process (JIT, GC)",
+        u.userMillisPerSecond(),
+        u.systemMillisPerSecond());
   }
 
   private static void cpuJson(JsonWriter json, String name, ThreadCpu.Usage u, Options o) {
     json.name(name).beginObject();
     json.name("userMillisPerSecond").value(u.userMillisPerSecond(), 1);
     json.name("systemMillisPerSecond").value(u.systemMillisPerSecond(), 1);
-    json.name("microsPerDatagram").value(u.microsPerItem(o.flushSeconds()), 3);
+    json.name("microsPerDatagram").value(u.microsPerItem(), 3);
     json.endObject();
   }
 
@@ -632,7 +661,8 @@ public final class UdpHarness {
       double receivedPerSecond,
       double ticksPerSecond,
       ThreadCpu.Usage sender,
-      ThreadCpu.Usage receiver) {}
+      ThreadCpu.Usage receiver,
+      ThreadCpu.Usage rest) {}
 
   /**
    * The receive side both flush runs pay for: {@code count} unconnected datagram channels on one
@@ -701,7 +731,8 @@ public final class UdpHarness {
    * a loop, round-robin to {@code clients} {@link Sinks} read by one I/O thread, as Gamewire's
    * clients are. An untimed quarter of {@code seconds} first.
    */
-  static Flush sendLoopFloor(int clients, int size, double seconds) throws Exception {
+  static Flush sendLoopFloor(int clients, int size, double warmupSeconds, double seconds)
+      throws Exception {
     try (IoThreads sinkThreads = IoThreads.create(1, "floor-sinks");
         Sinks sinks = new Sinks(sinkThreads, clients);
         DatagramChannel sender = DatagramChannel.open()) {
@@ -715,25 +746,27 @@ public final class UdpHarness {
           new Thread(
               () -> {
                 try {
-                  sendLoop(sender, b, to, System.nanoTime() + (long) (seconds * 0.25e9));
+                  sendLoop(sender, b, to, System.nanoTime() + (long) (warmupSeconds * 1e9));
                   ThreadCpu sink = ThreadCpu.of("floor-sinks");
                   ThreadCpu self = ThreadCpu.of("floor-sender");
+                  ThreadCpu all = ThreadCpu.of("");
                   long receivedBefore = sinks.received.get();
                   long start = System.nanoTime();
                   long n = sendLoop(sender, b, to, start + (long) (seconds * 1e9));
                   long elapsed = System.nanoTime() - start;
                   long got = sinks.received.get() - receivedBefore;
                   double s = elapsed / 1e9;
-                  result.complete(
-                      new Flush(
-                          n / s, got / s, 0, self.since(elapsed, n), sink.since(elapsed, got)));
+                  ThreadCpu.Usage a = all.since(elapsed, 0);
+                  ThreadCpu.Usage me = self.since(elapsed, n);
+                  ThreadCpu.Usage them = sink.since(elapsed, got);
+                  result.complete(new Flush(n / s, got / s, 0, me, them, a.minus(me, them)));
                 } catch (Throwable e) {
                   result.completeExceptionally(e);
                 }
               },
               "floor-sender");
       t.start();
-      return result.get((long) (seconds * 4 + 60), TimeUnit.SECONDS);
+      return result.get((long) ((warmupSeconds + seconds) * 4 + 60), TimeUnit.SECONDS);
     }
   }
 
@@ -744,7 +777,8 @@ public final class UdpHarness {
    * them in one {@code sendmmsg}; then the next round. Same sinks and windows as {@link
    * #sendLoopFloor}: the ceiling for any server built on Netty's datagram channel here.
    */
-  static Flush nettyBatchCeiling(int clients, int size, double seconds, long timeoutNanos)
+  static Flush nettyBatchCeiling(
+      int clients, int size, double warmupSeconds, double seconds, long timeoutNanos)
       throws Exception {
     try (IoThreads sinkThreads = IoThreads.create(1, "floor-sinks");
         Sinks sinks = new Sinks(sinkThreads, clients);
@@ -775,10 +809,11 @@ public final class UdpHarness {
               ch.flush();
               sent[0] += to.length;
             };
-        new Rounds(loop, round, System.nanoTime() + (long) (seconds * 0.25e9))
+        new Rounds(loop, round, System.nanoTime() + (long) (warmupSeconds * 1e9))
             .done.get(timeoutNanos, TimeUnit.NANOSECONDS);
         ThreadCpu sink = ThreadCpu.of("floor-sinks");
         ThreadCpu self = ThreadCpu.of("netty-sender");
+        ThreadCpu all = ThreadCpu.of("");
         long sentBefore = loop.submit(() -> sent[0]).get(timeoutNanos, TimeUnit.NANOSECONDS);
         long receivedBefore = sinks.received.get();
         long start = System.nanoTime();
@@ -788,7 +823,10 @@ public final class UdpHarness {
         long got = sinks.received.get() - receivedBefore;
         long n = loop.submit(() -> sent[0]).get(timeoutNanos, TimeUnit.NANOSECONDS) - sentBefore;
         double s = elapsed / 1e9;
-        return new Flush(n / s, got / s, 0, self.since(elapsed, n), sink.since(elapsed, got));
+        ThreadCpu.Usage a = all.since(elapsed, 0);
+        ThreadCpu.Usage me = self.since(elapsed, n);
+        ThreadCpu.Usage them = sink.since(elapsed, got);
+        return new Flush(n / s, got / s, 0, me, them, a.minus(me, them));
       } finally {
         ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
@@ -847,7 +885,8 @@ public final class UdpHarness {
    * next tick, so each tick's datagrams go out in one output pass and no third thread spins. An
    * untimed quarter of {@code seconds} first. Sent = the server's connections' {@code packetsOut}.
    */
-  static Flush gamewireFlush(int clients, int size, double seconds, long timeoutNanos)
+  static Flush gamewireFlush(
+      int clients, int size, double warmupSeconds, double seconds, long timeoutNanos)
       throws Exception {
     RealtimeConfig config =
         RealtimeConfig.builder()
@@ -914,11 +953,12 @@ public final class UdpHarness {
                 throw new IllegalStateException("the server refused a broadcast");
               }
             };
-        new Rounds(loop, tick, System.nanoTime() + (long) (seconds * 0.25e9))
+        new Rounds(loop, tick, System.nanoTime() + (long) (warmupSeconds * 1e9))
             .done.get(timeoutNanos, TimeUnit.NANOSECONDS);
         long sentBefore = packetsOut(server, ids);
         ThreadCpu serverCpu = ThreadCpu.of("flush-server");
         ThreadCpu clientCpu = ThreadCpu.of("flush-clients");
+        ThreadCpu allCpu = ThreadCpu.of("");
         long before = received.get();
         long start = System.nanoTime();
         long ticks =
@@ -928,9 +968,10 @@ public final class UdpHarness {
         long got = received.get() - before;
         ThreadCpu.Usage serverUse = serverCpu.since(elapsed, 0);
         ThreadCpu.Usage clientUse = clientCpu.since(elapsed, got);
+        ThreadCpu.Usage rest = allCpu.since(elapsed, 0).minus(serverUse, clientUse);
         long sent = packetsOut(server, ids) - sentBefore;
         double s = elapsed / 1e9;
-        return new Flush(sent / s, got / s, ticks / s, serverUse.withCount(sent), clientUse);
+        return new Flush(sent / s, got / s, ticks / s, serverUse.withCount(sent), clientUse, rest);
       } finally {
         for (RealtimeClient c : list) {
           c.close();
