@@ -92,7 +92,7 @@ public final class UdpHarness {
       int messages = 1_000_000;
       int clients = 200;
       double flushSeconds = 3;
-      double flushWarmup = 2;
+      double flushWarmup = 5;
       Duration timeout = Duration.ofSeconds(120);
       Path out = null;
       String only = "all";
