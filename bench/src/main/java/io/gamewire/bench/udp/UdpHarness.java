@@ -833,7 +833,15 @@ public final class UdpHarness {
     }
   }
 
-  /** Runs {@code round} on {@code loop} again and again, each after the last, until a time. */
+  /**
+   * Runs {@code round} on {@code loop} again and again until a time, the next one as a scheduled
+   * task due at once: Netty moves due scheduled tasks into its task queue only between I/O polls,
+   * so every round is followed by one pass over the loop's sockets (the server reads its clients'
+   * acks) and the tasks the round queued (the server's flush). Re-queuing with {@code execute}
+   * instead keeps the task queue from ever running dry, and the loop then polls its sockets only
+   * once per task quantum (1 s by default): the acks arrive a second late and the server counts its
+   * datagrams lost.
+   */
   private static final class Rounds implements Runnable {
     final CompletableFuture<Long> done = new CompletableFuture<>();
     private final io.netty.channel.EventLoop loop;
@@ -857,7 +865,7 @@ public final class UdpHarness {
       try {
         round.run();
         rounds++;
-        loop.execute(this);
+        loop.schedule(this, 0, TimeUnit.NANOSECONDS);
       } catch (RuntimeException e) {
         done.completeExceptionally(e);
       }
