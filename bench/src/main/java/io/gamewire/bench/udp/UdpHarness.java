@@ -92,7 +92,7 @@ public final class UdpHarness {
       int messages = 1_000_000;
       int clients = 200;
       double flushSeconds = 3;
-      double flushWarmup = 5;
+      double flushWarmup = 15;
       Duration timeout = Duration.ofSeconds(120);
       Path out = null;
       String only = "all";
@@ -834,26 +834,31 @@ public final class UdpHarness {
   }
 
   /**
-   * Runs {@code round} on {@code loop} again and again until a time, the next one as a scheduled
-   * task due at once: Netty moves due scheduled tasks into its task queue only between I/O polls,
-   * so every round is followed by one pass over the loop's sockets (the server reads its clients'
-   * acks) and the tasks the round queued (the server's flush). Re-queuing with {@code execute}
-   * instead keeps the task queue from ever running dry, and the loop then polls its sockets only
-   * once per task quantum (1 s by default): the acks arrive a second late and the server counts its
-   * datagrams lost.
+   * Runs {@code round} on {@code loop} again and again until a time, one round per turn of the
+   * loop: each round runs after the loop's tasks of that turn ({@code
+   * executeAfterEventLoopIteration}), so every round is followed by one poll of the loop's sockets
+   * (the server reads its clients' acks) and by the tasks the round queued (the server's flush),
+   * and the loop never sleeps while rounds remain. Re-queuing with {@code execute} instead keeps
+   * the task queue from running dry, and Netty then polls the sockets only once per task quantum (1
+   * s by default): the acks arrive a second late and the server counts its datagrams lost. A
+   * scheduled task due at once costs a timer wake-up per round: the I/O thread slept most of the
+   * time.
    */
   private static final class Rounds implements Runnable {
     final CompletableFuture<Long> done = new CompletableFuture<>();
-    private final io.netty.channel.EventLoop loop;
+    private final io.netty.channel.SingleThreadEventLoop loop;
     private final Runnable round;
     private final long until;
+    // Registered from a task (a tail task that registers itself would run again at once).
+    private final Runnable next;
     private long rounds;
 
     Rounds(io.netty.channel.EventLoop loop, Runnable round, long until) {
-      this.loop = loop;
+      this.loop = (io.netty.channel.SingleThreadEventLoop) loop;
       this.round = round;
       this.until = until;
-      loop.execute(this);
+      this.next = () -> this.loop.executeAfterEventLoopIteration(this);
+      loop.execute(next);
     }
 
     @Override
@@ -865,7 +870,7 @@ public final class UdpHarness {
       try {
         round.run();
         rounds++;
-        loop.schedule(this, 0, TimeUnit.NANOSECONDS);
+        loop.execute(next);
       } catch (RuntimeException e) {
         done.completeExceptionally(e);
       }
