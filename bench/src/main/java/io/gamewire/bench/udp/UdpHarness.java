@@ -55,9 +55,14 @@ import org.HdrHistogram.Histogram;
  *       echoing every message, so this does twice the work of a one-way stream), against KryoNet
  *       TCP one-way ({@code sendTCP} per message, the TCP harness's peer).
  *   <li><b>Server flush</b>: one server sending one datagram to each of 200 clients per tick (a
- *       broadcast of one small unreliable message), datagrams per second, against the floor of one
- *       thread calling {@link DatagramChannel#send} in a loop to 200 addresses.
+ *       broadcast of one small unreliable message, the tick on the server's I/O thread), against
+ *       the floor of one thread calling {@link DatagramChannel#send} in a loop to 200 addresses,
+ *       and Netty's own {@code sendmmsg} path without Gamewire. Every sender's datagrams are read
+ *       by one event loop (the clients', or {@link Sinks} of the same kind); datagrams per second
+ *       sent and received and every thread's CPU per datagram (bench/README.md, "Server flush").
  * </ol>
+ *
+ * <p>{@code --only round-trip|throughput|flush} runs one part.
  *
  * <p>Every wait is bounded by {@code --timeout-seconds}.
  */
