@@ -412,9 +412,7 @@ public final class RealtimeServer implements AutoCloseable {
     @Override
     protected void deliver(long now, Send s) {
       if (s.broadcast()) {
-        for (Peer p : peers.values()) {
-          endpoint.sendShared(p.id(), s.channel(), s.data(), null);
-        }
+        endpoint.broadcastShared(s.channel(), s.data());
         return;
       }
       Peer p = peers.get(s.target());
