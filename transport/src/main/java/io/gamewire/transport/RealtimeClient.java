@@ -369,7 +369,7 @@ public final class RealtimeClient implements AutoCloseable {
     @Override
     protected void deliver(long now, Send s) {
       RealtimeConnection.MessageCallbacks cb = s.callbacks();
-      if (cb != null && serial != null) {
+      if (cb != null && serial != null && !(cb instanceof RealtimeConnection.IoSafeCallbacks)) {
         cb = RealtimeServer.onExecutor(cb, serial);
       }
       boolean queued;

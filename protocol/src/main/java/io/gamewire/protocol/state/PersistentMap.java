@@ -242,6 +242,24 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   // ---------------------------------------------------------------- nodes
 
   private abstract static class Node {
+    /**
+     * Inline entries as key, value pairs from the front; a bitmap node keeps its children after
+     * them. Written only while the node belongs to a builder, before the map is built.
+     */
+    Object[] slots;
+
+    Node(Object[] slots) {
+      this.slots = slots;
+    }
+
+    final Object keyAt(int i) {
+      return slots[2 * i];
+    }
+
+    final Object valueAt(int i) {
+      return slots[2 * i + 1];
+    }
+
     /** The value of {@code key}, or {@code missing}. */
     abstract Object find(Object key, int hash, int shift, Object missing);
 
@@ -262,10 +280,6 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     /** Child nodes of this node. */
     abstract int childCount();
 
-    abstract Object keyAt(int i);
-
-    abstract Object valueAt(int i);
-
     abstract Node childAt(int i);
 
     /** Whether this node holds exactly one entry and no children (a parent inlines it). */
@@ -278,14 +292,13 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   private static final class BitmapNode extends Node {
     // Written only while the node belongs to a builder, before the map is built and published.
     int dataMap;
-    int nodeMap;
-    Object[] slots; // k0, v0, k1, v1, …, then children in reverse slice order
+    int nodeMap; // children sit in reverse slice order at the back of slots
     final Object owner; // the builder that may edit this node in place, or null
 
     BitmapNode(int dataMap, int nodeMap, Object[] slots, Object owner) {
+      super(slots);
       this.dataMap = dataMap;
       this.nodeMap = nodeMap;
-      this.slots = slots;
       this.owner = owner;
     }
 
@@ -400,10 +413,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
         if (!Objects.equals(slots[i], key)) {
           return this;
         }
-        Object[] s = new Object[slots.length - 2];
-        System.arraycopy(slots, 0, s, 0, i);
-        System.arraycopy(slots, i + 2, s, i, slots.length - i - 2);
-        return new BitmapNode(dataMap ^ bit, nodeMap, s, null);
+        return new BitmapNode(dataMap ^ bit, nodeMap, withoutPair(slots, i), null);
       }
       if ((nodeMap & bit) != 0) {
         int c = childSlot(bit);
@@ -449,16 +459,6 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     }
 
     @Override
-    Object keyAt(int i) {
-      return slots[2 * i];
-    }
-
-    @Override
-    Object valueAt(int i) {
-      return slots[2 * i + 1];
-    }
-
-    @Override
     Node childAt(int i) {
       return (Node) slots[2 * Integer.bitCount(dataMap) + i];
     }
@@ -467,11 +467,10 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   /** Keys whose whole 32-bit hashes are equal, searched in turn. */
   private static final class CollisionNode extends Node {
     final int hash;
-    final Object[] slots; // k0, v0, k1, v1, …
 
     CollisionNode(int hash, Object[] slots) {
+      super(slots);
       this.hash = hash;
-      this.slots = slots;
     }
 
     private int indexOf(Object key) {
@@ -513,10 +512,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
       if (i < 0) {
         return this;
       }
-      Object[] s = new Object[slots.length - 2];
-      System.arraycopy(slots, 0, s, 0, i);
-      System.arraycopy(slots, i + 2, s, i, slots.length - i - 2);
-      return new CollisionNode(this.hash, s);
+      return new CollisionNode(this.hash, withoutPair(slots, i));
     }
 
     @Override
@@ -537,19 +533,17 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     }
 
     @Override
-    Object keyAt(int i) {
-      return slots[2 * i];
-    }
-
-    @Override
-    Object valueAt(int i) {
-      return slots[2 * i + 1];
-    }
-
-    @Override
     Node childAt(int i) {
       throw new IndexOutOfBoundsException(i);
     }
+  }
+
+  /** {@code slots} without the pair at index {@code i}. */
+  private static Object[] withoutPair(Object[] slots, int i) {
+    Object[] s = new Object[slots.length - 2];
+    System.arraycopy(slots, 0, s, 0, i);
+    System.arraycopy(slots, i + 2, s, i, slots.length - i - 2);
+    return s;
   }
 
   /** A node holding two keys that share every hash slice before {@code shift}. */

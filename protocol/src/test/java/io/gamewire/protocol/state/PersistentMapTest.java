@@ -47,6 +47,27 @@ class PersistentMapTest {
     };
   }
 
+  private static Object value(Random r) {
+    return r.nextInt(10) == 0 ? null : r.nextInt(5);
+  }
+
+  /** Maps kept along the way, each with what the model held then; none may change later. */
+  private static final class Kept {
+    final List<PersistentMap> maps = new ArrayList<>();
+    final List<Map<Object, Object>> snapshots = new ArrayList<>();
+
+    void keep(PersistentMap map, Map<Object, Object> model) {
+      maps.add(map);
+      snapshots.add(new HashMap<>(model));
+    }
+
+    void checkUnchanged(long seed) {
+      for (int i = 0; i < maps.size(); i++) {
+        assertSame(maps.get(i), snapshots.get(i), seed);
+      }
+    }
+  }
+
   @Property(tries = 300)
   void behavesLikeAHashMapAndKeepsEveryVersion(
       @ForAll long seed,
@@ -55,8 +76,7 @@ class PersistentMapTest {
     Random r = new Random(seed);
     PersistentMap map = PersistentMap.empty();
     Map<Object, Object> model = new HashMap<>();
-    List<PersistentMap> versions = new ArrayList<>();
-    List<Map<Object, Object>> snapshots = new ArrayList<>();
+    Kept kept = new Kept();
     int ops = 1 + r.nextInt(600);
     for (int i = 0; i < ops; i++) {
       Object k = key(r, space, hashKind);
@@ -69,19 +89,16 @@ class PersistentMapTest {
             .isEqualTo(!had);
         map = next;
       } else {
-        Object v = r.nextInt(10) == 0 ? null : r.nextInt(5);
+        Object v = value(r);
         map = map.with(k, v);
         model.put(k, v);
       }
       assertSame(map, model, seed);
       if (r.nextInt(20) == 0) {
-        versions.add(map);
-        snapshots.add(new HashMap<>(model));
+        kept.keep(map, model);
       }
     }
-    for (int i = 0; i < versions.size(); i++) {
-      assertSame(versions.get(i), snapshots.get(i), seed);
-    }
+    kept.checkUnchanged(seed);
   }
 
   @Property(tries = 300)
@@ -92,8 +109,7 @@ class PersistentMapTest {
     Random r = new Random(seed);
     PersistentMap map = PersistentMap.empty();
     Map<Object, Object> model = new HashMap<>();
-    List<PersistentMap> versions = new ArrayList<>();
-    List<Map<Object, Object>> snapshots = new ArrayList<>();
+    Kept kept = new Kept();
     int batches = 1 + r.nextInt(30);
     for (int b = 0; b < batches; b++) {
       PersistentMap.Builder builder = map.toBuilder();
@@ -104,7 +120,7 @@ class PersistentMapTest {
           builder.remove(k);
           model.remove(k);
         } else {
-          Object v = r.nextInt(10) == 0 ? null : r.nextInt(5);
+          Object v = value(r);
           builder.put(k, v);
           model.put(k, v);
         }
@@ -116,12 +132,9 @@ class PersistentMapTest {
       PersistentMap.Builder used = builder;
       assertThatThrownBy(() -> used.put("late", 1L)).isInstanceOf(IllegalStateException.class);
       assertSame(map, model, seed);
-      versions.add(map);
-      snapshots.add(new HashMap<>(model));
+      kept.keep(map, model);
     }
-    for (int i = 0; i < versions.size(); i++) {
-      assertSame(versions.get(i), snapshots.get(i), seed);
-    }
+    kept.checkUnchanged(seed);
   }
 
   private static void assertSame(PersistentMap map, Map<Object, Object> model, long seed) {
