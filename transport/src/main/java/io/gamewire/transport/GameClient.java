@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -54,10 +56,12 @@ import org.slf4j.LoggerFactory;
  * serves both). The API is the same; the PyGaSe wire has no handshake (connect waits for the first
  * server package), sends floats as float32 and acknowledges events per package.
  *
- * <p>Threads: the state is immutable and swapped atomically, so {@link #state()} may be read from
- * any thread; {@link #withState} runs a callback under the client's lock for a consistent view of
- * state and time order together. Event handlers run on the client's listener thread, one at a time,
- * in the order the server sent them.
+ * <p>Threads: state updates are decoded on the I/O thread as they arrive (no hand-off, no copy).
+ * Each version is immutable and published whole with its time order, so {@link #state()} may be
+ * read from any thread; {@link #withState} runs a callback under the client's lock, and no newer
+ * version is published until it returns (the I/O thread never waits for it: the newest version
+ * waiting is published as the lock is released). Event handlers run on the client's listener
+ * thread, one at a time, in the order the server sent them.
  */
 public final class GameClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GameClient.class);
@@ -79,20 +83,26 @@ public final class GameClient implements AutoCloseable {
   private final PygaseClientDriver pygase;
   private final java.util.concurrent.CompletableFuture<Void> pygaseConnected =
       new java.util.concurrent.CompletableFuture<>();
-  private final NativeStateFormat format = new NativeStateFormat(MsgpackLimits.DEFAULT);
 
   /** Dispatch may come from any thread: one event writer per thread. */
   private static final ThreadLocal<NativeStateFormat> EVENT_WRITERS =
       ThreadLocal.withInitial(() -> new NativeStateFormat(MsgpackLimits.DEFAULT));
 
-  /** The native profile's versions and deltas; used on the listener thread under the lock. */
+  /** The native profile's versions and deltas; used on the I/O thread only. */
   private final StateSyncReceiver receiver;
 
-  private final Object lock = new Object();
-  private volatile Map<Object, Object> state = StateTree.EMPTY;
-  private volatile int timeOrder = TimeOrder.NONE;
-  private long updatesApplied;
-  private long updatesIgnored;
+  /** A state and its time order, published together. */
+  private record Version(Map<Object, Object> state, int timeOrder) {}
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile Version current = new Version(StateTree.EMPTY, TimeOrder.NONE);
+
+  /** The newest version decoded while a {@link #withState} reader held the lock. */
+  private final AtomicReference<Version> unpublished = new AtomicReference<>();
+
+  // Written by one thread (the I/O thread, or the PyGaSe driver's listener thread).
+  private volatile long updatesApplied;
+  private volatile long updatesIgnored;
 
   private GameClient(Builder b) {
     this.b = b;
@@ -103,11 +113,13 @@ public final class GameClient implements AutoCloseable {
       return;
     }
     this.pygase = null;
+    Wire wire = new Wire();
     RealtimeClient.Builder rb =
         RealtimeClient.builder(b.server)
             .config(b.config)
             .handshake(b.handshake)
-            .listener(new Wire());
+            .listener(wire)
+            .ioTap(wire);
     if (b.localAddress != null) {
       rb.localAddress(b.localAddress);
     }
@@ -199,31 +211,75 @@ public final class GameClient implements AutoCloseable {
 
   /** The newest state this client holds (immutable; empty before the first update). */
   public Map<Object, Object> state() {
-    return state;
+    return current.state();
   }
 
   /** The time order of {@link #state()} (0 before the first update). */
   public int timeOrder() {
-    return timeOrder;
+    return current.timeOrder();
   }
 
   public GameStatus status() {
-    Object s = state.get(GameStateStore.GAME_STATUS);
+    Object s = current.state().get(GameStateStore.GAME_STATUS);
     GameStatus g = s instanceof Long l ? GameStatus.fromWire(l) : null;
     return g == null ? GameStatus.PAUSED : g;
   }
 
-  /** Runs {@code reader} on the state under the client's lock: no update lands meanwhile. */
+  /**
+   * Runs {@code reader} on the state under the client's lock: no newer version is published until
+   * it returns. Updates go on arriving and being decoded meanwhile; keep the callback short.
+   */
   public <T> T withState(Function<Map<Object, Object>, T> reader) {
-    synchronized (lock) {
-      return reader.apply(state);
+    lock.lock();
+    try {
+      return reader.apply(current.state());
+    } finally {
+      unlockAndPublish();
     }
   }
 
-  /** Like {@link #withState(Function)} without a result. */
-  public void withState(Consumer<Map<Object, Object>> reader) {
-    synchronized (lock) {
-      reader.accept(state);
+  /**
+   * Like {@link #withState(Function)} without a result (PyGaSe's {@code access_game_state}); a
+   * separate name, since one lambda would fit both overloads.
+   */
+  public void accessState(Consumer<Map<Object, Object>> reader) {
+    lock.lock();
+    try {
+      reader.accept(current.state());
+    } finally {
+      unlockAndPublish();
+    }
+  }
+
+  /**
+   * Makes {@code v} current, now if no reader holds the lock, else as the reader releases it. Never
+   * waits: the I/O thread calls this.
+   */
+  private void publish(Version v) {
+    unpublished.set(v);
+    if (lock.tryLock()) {
+      unlockAndPublish();
+    }
+  }
+
+  /**
+   * Publishes the waiting version and releases the lock; then looks again, since a version that
+   * arrived just before the release found the lock taken and left its publication to us.
+   */
+  private void unlockAndPublish() {
+    if (lock.getHoldCount() > 1) {
+      lock.unlock(); // a nested withState: the outer one still reads
+      return;
+    }
+    while (true) {
+      Version v = unpublished.getAndSet(null);
+      if (v != null) {
+        current = v;
+      }
+      lock.unlock();
+      if (unpublished.get() == null || !lock.tryLock()) {
+        return;
+      }
     }
   }
 
@@ -266,7 +322,7 @@ public final class GameClient implements AutoCloseable {
     if (shutdownServer && realtime.isConnected()) {
       ByteBuf buf = Unpooled.buffer(1);
       try {
-        format.writeShutdown(buf);
+        EVENT_WRITERS.get().writeShutdown(buf);
         CompletableFuture<Void> delivered = new CompletableFuture<>();
         realtime.send(
             NativeStateFormat.EVENT_CHANNEL,
@@ -303,20 +359,18 @@ public final class GameClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- the wire side
 
+  /** An UPDATE, decoded on the I/O thread. */
   private void onUpdate(ByteBuf message) throws MalformedMessageException {
-    synchronized (lock) {
-      switch (receiver.onUpdate(System.nanoTime(), message)) {
-        case APPLIED -> {
-          state = receiver.state();
-          timeOrder = receiver.timeOrder();
-          updatesApplied++;
-        }
-        case RESYNC -> {
-          updatesIgnored++;
-          requestResync(receiver.timeOrder());
-        }
-        default -> updatesIgnored++;
+    switch (receiver.onUpdate(System.nanoTime(), message)) {
+      case APPLIED -> {
+        updatesApplied++;
+        publish(new Version(receiver.state(), receiver.timeOrder()));
       }
+      case RESYNC -> {
+        updatesIgnored++;
+        requestResync(receiver.timeOrder());
+      }
+      default -> updatesIgnored++;
     }
   }
 
@@ -324,7 +378,7 @@ public final class GameClient implements AutoCloseable {
   private void requestResync(int held) {
     ByteBuf buf = Unpooled.buffer(3);
     try {
-      format.writeResync(buf, held);
+      EVENT_WRITERS.get().writeResync(buf, held);
       realtime.send(NativeStateFormat.EVENT_CHANNEL, buf, null);
     } finally {
       buf.release();
@@ -333,9 +387,7 @@ public final class GameClient implements AutoCloseable {
 
   /** Updates applied and ignored (older than the state held, or without a known base). */
   public long[] updateCounts() {
-    synchronized (lock) {
-      return new long[] {updatesApplied, updatesIgnored};
-    }
+    return new long[] {updatesApplied, updatesIgnored};
   }
 
   private void handleServerEvent(GameEvent e) {
@@ -363,11 +415,8 @@ public final class GameClient implements AutoCloseable {
       Map<Object, Object> withStatus = new LinkedHashMap<>(tree);
       withStatus.put(GameStateStore.GAME_STATUS, (long) status.wire());
       Map<Object, Object> frozen = java.util.Collections.unmodifiableMap(withStatus);
-      synchronized (lock) {
-        state = frozen;
-        timeOrder = t;
-        updatesApplied++;
-      }
+      updatesApplied++;
+      publish(new Version(frozen, t));
     }
 
     @Override
@@ -384,15 +433,30 @@ public final class GameClient implements AutoCloseable {
     }
   }
 
-  private final class Wire implements RealtimeClientListener {
+  private final class Wire implements RealtimeClientListener, RealtimeClient.IoMessageTap {
     private final NativeStateFormat eventFormat = new NativeStateFormat(MsgpackLimits.DEFAULT);
+
+    /** Updates are taken on the I/O thread; everything else goes on to {@link #onMessage}. */
+    @Override
+    public boolean onIoMessage(int channel, ByteBuf message) {
+      if (NativeStateFormat.kind(message) != NativeStateFormat.UPDATE) {
+        return false;
+      }
+      try {
+        onUpdate(message);
+      } catch (MalformedMessageException e) {
+        log.debug("server sent a malformed update: {}", e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn("an update could not be applied", e);
+      }
+      return true;
+    }
 
     @Override
     public void onMessage(int channel, byte[] message) {
       ByteBuf buf = Unpooled.wrappedBuffer(message);
       try {
         switch (NativeStateFormat.kind(buf)) {
-          case NativeStateFormat.UPDATE -> onUpdate(buf);
           case NativeStateFormat.EVENT -> {
             handleServerEvent(eventFormat.readEvent(buf, GameEvent.SERVER));
           }

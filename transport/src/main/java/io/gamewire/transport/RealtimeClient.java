@@ -55,6 +55,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  */
 public final class RealtimeClient implements AutoCloseable {
+  /**
+   * Sees each message on the I/O thread before the listener does; returns true to take it (the
+   * listener then never sees it). It must not block, nor keep {@code message} past the call.
+   */
+  interface IoMessageTap {
+    boolean onIoMessage(int channel, ByteBuf message);
+  }
 
   private final Builder b;
   private final String serverText;
@@ -378,7 +385,7 @@ public final class RealtimeClient implements AutoCloseable {
     @Override
     protected void deliver(long now, Send s) {
       RealtimeConnection.MessageCallbacks cb = s.callbacks();
-      if (cb != null && serial != null) {
+      if (cb != null && serial != null && !(cb instanceof RealtimeConnection.IoSafeCallbacks)) {
         cb = RealtimeServer.onExecutor(cb, serial);
       }
       boolean queued;
@@ -432,6 +439,9 @@ public final class RealtimeClient implements AutoCloseable {
 
     @Override
     public void onMessage(int channel, ByteBuf message) {
+      if (b.ioTap != null && b.ioTap.onIoMessage(channel, message)) {
+        return;
+      }
       byte[] copy = ByteBufUtil.getBytes(message); // the datagram buffer is reused after this call
       if (serial == null) {
         try {
@@ -473,6 +483,7 @@ public final class RealtimeClient implements AutoCloseable {
     private InetSocketAddress localAddress;
     private int maxDatagramsPerRead = 16;
     private int maxPendingWriteBytes = 256 * 1024;
+    private IoMessageTap ioTap;
 
     private Builder(InetSocketAddress server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -509,6 +520,12 @@ public final class RealtimeClient implements AutoCloseable {
      */
     public Builder listenerExecutor(Executor executor) {
       this.listenerExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** For {@link GameClient}: messages it takes on the I/O thread, before any hand-off. */
+    Builder ioTap(IoMessageTap tap) {
+      this.ioTap = Objects.requireNonNull(tap, "tap");
       return this;
     }
 

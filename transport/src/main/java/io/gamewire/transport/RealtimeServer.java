@@ -187,7 +187,8 @@ public final class RealtimeServer implements AutoCloseable {
    * Queues a copy of {@code message}'s readable bytes for one client. Returns false if the client
    * is gone, the server is closed, or the send queue is full (back off and retry). An unconfigured
    * channel or an oversized message throws {@link IllegalArgumentException}. {@code callbacks}
-   * (nullable) get exactly one of onAcked / onTimedOut, on the listener executor.
+   * (nullable) get exactly one of onAcked / onTimedOut, on the listener executor ({@link
+   * RealtimeConnection.IoSafeCallbacks} on the I/O thread).
    */
   public boolean send(
       int clientId, int channel, ByteBuf message, RealtimeConnection.MessageCallbacks callbacks) {
@@ -412,14 +413,15 @@ public final class RealtimeServer implements AutoCloseable {
     @Override
     protected void deliver(long now, Send s) {
       if (s.broadcast()) {
-        for (Peer p : peers.values()) {
-          endpoint.sendShared(p.id(), s.channel(), s.data(), null);
-        }
+        endpoint.broadcastShared(s.channel(), s.data());
         return;
       }
       Peer p = peers.get(s.target());
       RealtimeConnection.MessageCallbacks cb = s.callbacks();
-      if (cb != null && p != null && p.serial() != null) {
+      if (cb != null
+          && p != null
+          && p.serial() != null
+          && !(cb instanceof RealtimeConnection.IoSafeCallbacks)) {
         cb = onExecutor(cb, p.serial());
       }
       if (p == null || !endpoint.sendShared(p.id(), s.channel(), s.data(), cb)) {

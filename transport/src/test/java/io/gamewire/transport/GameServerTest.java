@@ -132,6 +132,49 @@ class GameServerTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(GameClient.Profile.class)
+  void withStateHoldsPublicationButNotDecodingAndPublishesTheNewestOnRelease(
+      GameClient.Profile profile) throws Exception {
+    AtomicReference<GameServer> ref = new AtomicReference<>();
+    try (GameServer server = game(ref).build()) {
+      ref.set(server);
+      server.start();
+      try (GameClient client =
+          GameClient.builder(server.localAddress()).profile(profile).build().connect()) {
+        await().atMost(WAIT).until(() -> client.timeOrder() != 0);
+        long[] seenInside = new long[2];
+        Map<Object, Object> heldState =
+            client.withState(
+                state -> {
+                  int held = client.timeOrder();
+                  long applied = client.updateCounts()[0];
+                  // Updates keep arriving and being applied, but none is published meanwhile.
+                  await().atMost(WAIT).until(() -> client.updateCounts()[0] >= applied + 3);
+                  assertThat(client.timeOrder()).isEqualTo(held);
+                  assertThat(client.state()).isSameAs(state);
+                  seenInside[0] = held;
+                  seenInside[1] = (Long) state.get("ticks");
+                  return state;
+                });
+        // The newest version is published as the lock is released, without waiting for another.
+        assertThat(client.timeOrder()).isNotEqualTo((int) seenInside[0]);
+        assertThat((Long) client.state().get("ticks")).isGreaterThan(seenInside[1]);
+        assertThat(client.state()).isNotSameAs(heldState);
+        // Nested readers: the inner release does not publish under the outer reader.
+        client.accessState(
+            outer -> {
+              long applied = client.updateCounts()[0];
+              client.accessState(inner -> assertThat(inner).isSameAs(outer));
+              await().atMost(WAIT).until(() -> client.updateCounts()[0] >= applied + 2);
+              client.accessState(inner -> assertThat(inner).isSameAs(outer));
+              assertThat(client.state()).isSameAs(outer);
+            });
+        assertThat(client.state()).isNotSameAs(heldState);
+      }
+    }
+  }
+
   @Test
   void withAFloatQuantumTheServersStateIsRoundedAndClientsRebuildItExactly() throws Exception {
     AtomicReference<GameServer> ref = new AtomicReference<>();

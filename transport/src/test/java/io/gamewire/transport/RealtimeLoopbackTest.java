@@ -112,6 +112,37 @@ class RealtimeLoopbackTest {
   }
 
   @Test
+  void ioSafeCallbacksRunOnTheIoThreadAndOthersOnTheListenerExecutor() throws Exception {
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (RealtimeServer server = echoServer("127.0.0.1:0", events);
+        RealtimeClient client = RealtimeClient.builder(server.localAddress()).build().connect()) {
+      await().atMost(WAIT).until(() -> !events.isEmpty());
+      int id = Integer.parseInt(events.get(0).substring("connected ".length()));
+      Map<String, String> threads = new ConcurrentHashMap<>();
+      RealtimeConnection.MessageCallbacks plain =
+          new RealtimeConnection.MessageCallbacks() {
+            @Override
+            public void onAcked() {
+              threads.put("plain", Thread.currentThread().getName());
+            }
+          };
+      RealtimeConnection.IoSafeCallbacks ioSafe =
+          new RealtimeConnection.IoSafeCallbacks() {
+            @Override
+            public void onAcked() {
+              threads.put("ioSafe", Thread.currentThread().getName());
+            }
+          };
+      byte[] m = "x".getBytes(StandardCharsets.UTF_8);
+      assertThat(server.send(id, 0, m, plain)).isTrue();
+      assertThat(server.send(id, 0, m, ioSafe)).isTrue();
+      await().atMost(WAIT).until(() -> threads.size() == 2);
+      assertThat(threads.get("plain")).startsWith("gamewire-realtime-listener");
+      assertThat(threads.get("ioSafe")).startsWith("gamewire-realtime-server");
+    }
+  }
+
+  @Test
   void fullServerDeniesWithAClearMessage() throws Exception {
     try (RealtimeServer server =
             RealtimeServer.builder().bind("127.0.0.1:0").maxClients(1).build().start();

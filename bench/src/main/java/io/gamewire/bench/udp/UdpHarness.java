@@ -57,9 +57,17 @@ import org.HdrHistogram.Histogram;
  *       echoing every message, so this does twice the work of a one-way stream), against KryoNet
  *       TCP one-way ({@code sendTCP} per message, the TCP harness's peer).
  *   <li><b>Server flush</b>: one server sending one datagram to each of 200 clients per tick (a
- *       broadcast of one small unreliable message), datagrams per second, against the floor of one
- *       thread calling {@link DatagramChannel#send} in a loop to 200 addresses.
+ *       broadcast of one small unreliable message, the tick on the server's I/O thread), against
+ *       the floor of one thread calling {@link DatagramChannel#send} in a loop to 200 addresses,
+ *       and Netty's own {@code sendmmsg} path without Gamewire. Every sender's datagrams are read
+ *       by one event loop (the clients', or {@link Sinks} of the same kind); datagrams per second
+ *       sent and received and every thread's CPU per datagram (bench/README.md, "Server flush").
  * </ol>
+ *
+ * <p>{@code --only round-trip|throughput|flush|oneway} runs one part ({@code oneway}: Gamewire's
+ * one-way stream alone, no peer and no ratio, for profiling). Throughput is measured like for like:
+ * Gamewire one-way ({@link #gamewireOneWay}) against KryoNet TCP one-way; the echoed figure of
+ * {@code bench realtime} is a second line.
  *
  * <p>Every wait is bounded by {@code --timeout-seconds}.
  */
@@ -76,15 +84,16 @@ public final class UdpHarness {
       int throughputMessages,
       int flushClients,
       double flushSeconds,
+      double flushWarmupSeconds,
       Duration timeout,
       Path outDir,
-      java.util.Set<String> parts,
+      String only,
       int window) {
-    /** The parts {@code --parts} can name. */
-    static final List<String> ALL_PARTS = List.of("roundtrip", "throughput", "flush", "oneway");
+    /** The parts {@code --only} may name. */
+    static final List<String> PARTS = List.of("round-trip", "throughput", "flush", "oneway");
 
     boolean runs(String part) {
-      return parts.contains(part);
+      return only.equals("all") || only.equals(part);
     }
 
     static Options parse(String... args) {
@@ -94,10 +103,10 @@ public final class UdpHarness {
       int messages = 1_000_000;
       int clients = 200;
       double flushSeconds = 3;
+      double flushWarmup = 15;
       Duration timeout = Duration.ofSeconds(120);
       Path out = null;
-      java.util.Set<String> parts =
-          new java.util.LinkedHashSet<>(List.of("roundtrip", "throughput", "flush"));
+      String only = "all";
       int window = 4096;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
@@ -112,27 +121,27 @@ public final class UdpHarness {
           case "--messages" -> messages = Integer.parseInt(v);
           case "--flush-clients" -> clients = Integer.parseInt(v);
           case "--flush-seconds" -> flushSeconds = Double.parseDouble(v);
+          case "--flush-warmup-seconds" -> flushWarmup = Double.parseDouble(v);
           case "--timeout-seconds" -> timeout = Duration.ofSeconds(Long.parseLong(v));
           case "--out" -> out = Path.of(v);
+          case "--only" -> only = v;
           case "--window" -> window = Integer.parseInt(v);
-          case "--parts" -> {
-            parts = new java.util.LinkedHashSet<>();
-            for (String part : v.split(",")) {
-              if (!ALL_PARTS.contains(part.trim())) {
-                throw new IllegalArgumentException(
-                    "--parts takes a comma-separated subset of " + ALL_PARTS + ", not " + part);
-              }
-              parts.add(part.trim());
-            }
-          }
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
       if (size < RealtimeBench.MIN_SIZE || size > 1000) {
         throw new IllegalArgumentException("--size must be between 16 and 1000");
       }
-      if (warmup < 0 || count < 1 || messages < 1 || clients < 1 || flushSeconds <= 0) {
+      if (warmup < 0
+          || count < 1
+          || messages < 1
+          || clients < 1
+          || flushSeconds <= 0
+          || flushWarmup < 0) {
         throw new IllegalArgumentException("counts and times must be positive");
+      }
+      if (!only.equals("all") && !PARTS.contains(only)) {
+        throw new IllegalArgumentException("--only takes one of " + PARTS + ", was " + only);
       }
       if (window < 1 || window > 4096) {
         // The connection's queue holds 4096 messages per channel by default: a larger window
@@ -140,7 +149,17 @@ public final class UdpHarness {
         throw new IllegalArgumentException("--window must be between 1 and 4096");
       }
       return new Options(
-          size, warmup, count, messages, clients, flushSeconds, timeout, out, parts, window);
+          size,
+          warmup,
+          count,
+          messages,
+          clients,
+          flushSeconds,
+          flushWarmup,
+          timeout,
+          out,
+          only,
+          window);
     }
   }
 
@@ -166,18 +185,20 @@ public final class UdpHarness {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println(
-          "Usage: UdpHarness [--parts roundtrip,throughput,flush] [--size B] [--warmup N]"
-              + " [--count N] [--messages N] [--window N] [--flush-clients N]"
-              + " [--flush-seconds S] [--timeout-seconds S] [--out DIR]");
+          "Usage: UdpHarness [--size B] [--warmup N] [--count N] [--messages N]"
+              + " [--flush-clients N] [--flush-seconds S] [--flush-warmup-seconds S]"
+              + " [--timeout-seconds S] [--out DIR]"
+              + " [--window N] [--only round-trip|throughput|flush|oneway]");
       System.exit(2);
       return;
     }
     com.esotericsoftware.minlog.Log.set(com.esotericsoftware.minlog.Log.LEVEL_WARN);
     Instant stamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     long timeoutNanos = o.timeout().toNanos();
+    String load = loadAverage();
     List<Latency> latencies = new ArrayList<>();
     Map<String, double[]> perRoundTrip = new LinkedHashMap<>();
-    if (o.runs("roundtrip")) {
+    if (o.runs("round-trip")) {
       System.err.println("round trip: raw DatagramChannel");
       latencies.add(
           Latency.of("raw-udp", rawPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
@@ -197,10 +218,7 @@ public final class UdpHarness {
       }
     }
 
-    double kryoTcp = Double.NaN;
-    OneWay oneWay = null;
-    RealtimeBench.Result gw = null;
-    if (o.runs("oneway") && !o.runs("throughput")) {
+    if (o.runs("oneway")) {
       // Gamewire's one-way stream alone (for profiling): no peer, no ratio.
       System.err.println("throughput: Gamewire reliable-ordered one-way (1 client)");
       gamewireOneWay(o.size(), o.throughputMessages() / 5, o.window(), timeoutNanos);
@@ -218,6 +236,9 @@ public final class UdpHarness {
           loadAverage(),
           alone.senderStats());
     }
+    double kryoTcp = 0;
+    OneWay oneWay = null;
+    RealtimeBench.Result gw = null;
     if (o.runs("throughput")) {
       System.err.println("throughput: KryoNet TCP one-way");
       try (KryoNetTcpPeer kryo = new KryoNetTcpPeer(o.timeout())) {
@@ -238,13 +259,24 @@ public final class UdpHarness {
       }
     }
 
-    double floorRate = Double.NaN;
-    double[] gwFlush = null;
+    Flush floor = null;
+    Flush gwFlush = null;
+    Flush netty = null;
+    String loadBefore = null;
+    String loadAfter = null;
     if (o.runs("flush")) {
+      loadBefore = loadAverage();
       System.err.println("server flush: DatagramChannel.send loop to " + o.flushClients());
-      floorRate = sendLoopFloor(o.flushClients(), o.size(), o.flushSeconds());
+      floor = sendLoopFloor(o.flushClients(), o.size(), o.flushWarmupSeconds(), o.flushSeconds());
+      System.err.println("server flush: Netty datagram channel, one flush per round");
+      netty =
+          nettyBatchCeiling(
+              o.flushClients(), o.size(), o.flushWarmupSeconds(), o.flushSeconds(), timeoutNanos);
       System.err.println("server flush: Gamewire broadcast to " + o.flushClients() + " clients");
-      gwFlush = gamewireFlush(o.flushClients(), o.size(), o.flushSeconds(), timeoutNanos);
+      gwFlush =
+          gamewireFlush(
+              o.flushClients(), o.size(), o.flushWarmupSeconds(), o.flushSeconds(), timeoutNanos);
+      loadAfter = loadAverage();
     }
 
     Map<String, Double> ratios = new LinkedHashMap<>();
@@ -254,7 +286,7 @@ public final class UdpHarness {
         ratios.put(l.peer() + " p50 / raw p50", l.p50() / raw.p50());
       }
     }
-    if (oneWay != null) {
+    if (gw != null) {
       ratios.put(
           "gamewire reliable-ordered one-way msg/s / kryonet tcp one-way msg/s",
           oneWay.messagesPerSecond() / kryoTcp);
@@ -262,10 +294,20 @@ public final class UdpHarness {
           "gamewire reliable-ordered echoed msg/s / kryonet tcp one-way msg/s",
           gw.messagesPerSecond() / kryoTcp);
     }
-    if (gwFlush != null) {
-      ratios.put("gamewire flush datagrams/s / send-loop floor", gwFlush[0] / floorRate);
+    if (floor != null) {
+      ratios.put(
+          "netty sendmmsg ceiling datagrams/s / send-loop floor",
+          netty.sentPerSecond() / floor.sentPerSecond());
+      ratios.put(
+          "gamewire server cpu us/datagram / send-loop cpu us/datagram",
+          gwFlush.sender().microsPerItem() / floor.sender().microsPerItem());
+      ratios.put(
+          "gamewire flush datagrams/s / send-loop floor",
+          gwFlush.sentPerSecond() / floor.sentPerSecond());
+      ratios.put(
+          "gamewire flush received/s / send-loop floor received/s",
+          gwFlush.receivedPerSecond() / floor.receivedPerSecond());
     }
-    String load = loadAverage();
 
     StringBuilder table = new StringBuilder();
     table.append(
@@ -298,17 +340,17 @@ public final class UdpHarness {
                 l.p999(),
                 l.max()));
       }
-      for (Map.Entry<String, double[]> e : perRoundTrip.entrySet()) {
-        table.append(
-            String.format(
-                Locale.ROOT,
-                "%s datagrams per round trip: client %.3f, server %.3f%n",
-                e.getKey(),
-                e.getValue()[0],
-                e.getValue()[1]));
-      }
     }
-    if (oneWay != null) {
+    for (Map.Entry<String, double[]> e : perRoundTrip.entrySet()) {
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "%s datagrams per round trip: client %.3f, server %.3f%n",
+              e.getKey(),
+              e.getValue()[0],
+              e.getValue()[1]));
+    }
+    if (gw != null) {
       table.append(
           String.format(
               Locale.ROOT,
@@ -330,20 +372,38 @@ public final class UdpHarness {
               gw.messagesPerSecond(),
               gw.settings().window()));
     }
-    if (gwFlush != null) {
+    if (floor != null) {
       table.append(
           String.format(
               Locale.ROOT,
-              "server flush to %d clients: gamewire %,.0f datagrams/s sent (%,.0f ticks/s, %,.0f"
-                  + " datagrams/s received), send loop %,.0f datagrams/s%n",
+              "server flush to %d clients: gamewire %,.0f datagrams/s sent, %,.0f received (%,.0f"
+                  + " ticks/s); send loop %,.0f sent, %,.0f received; load %s -> %s%n",
               o.flushClients(),
-              gwFlush[0],
-              gwFlush[1],
-              gwFlush[2],
-              floorRate));
+              gwFlush.sentPerSecond(),
+              gwFlush.receivedPerSecond(),
+              gwFlush.ticksPerSecond(),
+              floor.sentPerSecond(),
+              floor.receivedPerSecond(),
+              loadBefore,
+              loadAfter));
+      table.append(cpuLine("gamewire server I/O thread", gwFlush.sender(), "sent", o));
+      table.append(cpuLine("gamewire clients' I/O thread", gwFlush.receiver(), "received", o));
+      table.append(restLine(gwFlush.rest()));
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "  netty sendmmsg ceiling: %,.0f datagrams/s sent, %,.0f received%n",
+              netty.sentPerSecond(),
+              netty.receivedPerSecond()));
+      table.append(cpuLine("netty sender I/O thread", netty.sender(), "sent", o));
+      table.append(cpuLine("netty sinks' I/O thread", netty.receiver(), "received", o));
+      table.append(restLine(netty.rest()));
+      table.append(cpuLine("send-loop thread", floor.sender(), "sent", o));
+      table.append(cpuLine("send-loop sinks' I/O thread", floor.receiver(), "received", o));
+      table.append(restLine(floor.rest()));
     }
     for (Map.Entry<String, Double> e : ratios.entrySet()) {
-      table.append(String.format(Locale.ROOT, "ratio %-68s %.2f%n", e.getKey(), e.getValue()));
+      table.append(String.format(Locale.ROOT, "ratio %-55s %.2f%n", e.getKey(), e.getValue()));
     }
     System.out.print(table);
 
@@ -353,16 +413,17 @@ public final class UdpHarness {
     json.name("javaVersion").value(System.getProperty("java.version"));
     json.name("cores").value(Runtime.getRuntime().availableProcessors());
     json.name("nativeTransport").value(IoThreads.isNative());
+    json.name("parts").value(o.only());
     json.name("loadAverage").value(load);
     json.name("parameters").beginObject();
-    json.name("parts").value(String.join(",", o.parts()));
     json.name("payloadBytes").value(o.size());
     json.name("pingPongWarmup").value(o.warmup());
     json.name("pingPongCount").value(o.count());
     json.name("throughputMessages").value(o.throughputMessages());
-    json.name("oneWayWindow").value(o.window());
     json.name("flushClients").value(o.flushClients());
     json.name("flushSeconds").value(o.flushSeconds(), 3);
+    json.name("flushWarmupSeconds").value(o.flushWarmupSeconds(), 3);
+    json.name("oneWayWindow").value(o.window());
     json.endObject();
     if (!latencies.isEmpty()) {
       json.name("roundTrip").beginArray();
@@ -383,7 +444,7 @@ public final class UdpHarness {
       }
       json.endArray();
     }
-    if (oneWay != null) {
+    if (gw != null) {
       json.name("throughput").beginObject();
       json.name("gamewireReliableOrderedOneWayMessagesPerSecond")
           .value(oneWay.messagesPerSecond(), 1);
@@ -398,13 +459,27 @@ public final class UdpHarness {
       json.name("kryonetTcpMessagesPerSecond").value(kryoTcp, 1);
       json.endObject();
     }
-    if (gwFlush != null) {
+    if (floor != null) {
       json.name("serverFlush").beginObject();
       json.name("clients").value(o.flushClients());
-      json.name("gamewireDatagramsPerSecond").value(gwFlush[0], 1);
-      json.name("gamewireTicksPerSecond").value(gwFlush[1], 1);
-      json.name("gamewireReceivedDatagramsPerSecond").value(gwFlush[2], 1);
-      json.name("sendLoopDatagramsPerSecond").value(floorRate, 1);
+      json.name("loadAverageBefore").value(loadBefore);
+      json.name("loadAverageAfter").value(loadAfter);
+      json.name("gamewireDatagramsPerSecond").value(gwFlush.sentPerSecond(), 1);
+      json.name("gamewireTicksPerSecond").value(gwFlush.ticksPerSecond(), 1);
+      json.name("gamewireReceivedDatagramsPerSecond").value(gwFlush.receivedPerSecond(), 1);
+      json.name("sendLoopDatagramsPerSecond").value(floor.sentPerSecond(), 1);
+      json.name("sendLoopReceivedDatagramsPerSecond").value(floor.receivedPerSecond(), 1);
+      cpuJson(json, "gamewireServerCpu", gwFlush.sender(), o);
+      cpuJson(json, "gamewireClientsCpu", gwFlush.receiver(), o);
+      cpuJson(json, "gamewireRestOfProcessCpu", gwFlush.rest(), o);
+      json.name("nettyCeilingDatagramsPerSecond").value(netty.sentPerSecond(), 1);
+      json.name("nettyCeilingReceivedDatagramsPerSecond").value(netty.receivedPerSecond(), 1);
+      cpuJson(json, "nettyCeilingCpu", netty.sender(), o);
+      cpuJson(json, "nettyCeilingSinksCpu", netty.receiver(), o);
+      cpuJson(json, "nettyCeilingRestOfProcessCpu", netty.rest(), o);
+      cpuJson(json, "sendLoopCpu", floor.sender(), o);
+      cpuJson(json, "sendLoopSinksCpu", floor.receiver(), o);
+      cpuJson(json, "sendLoopRestOfProcessCpu", floor.rest(), o);
       json.endObject();
     }
     json.name("ratios").beginObject();
@@ -415,10 +490,40 @@ public final class UdpHarness {
     String text = json.endObject().toString();
     Path dir = o.outDir() != null ? o.outDir() : defaultOutDir();
     Files.createDirectories(dir);
-    Path stamped = dir.resolve("udp-" + FILE_STAMP.format(stamp) + ".json");
+    // A partial run (--only) is named after its part and leaves udp-latest.json alone.
+    String prefix = o.only().equals("all") ? "udp-" : "udp-" + o.only() + "-";
+    Path stamped = dir.resolve(prefix + FILE_STAMP.format(stamp) + ".json");
     writeWhole(stamped, text);
-    writeWhole(dir.resolve("udp-latest.json"), text);
+    writeWhole(dir.resolve(prefix + "latest.json"), text);
     System.out.println("wrote " + stamped);
+  }
+
+  private static String cpuLine(String who, ThreadCpu.Usage u, String what, Options o) {
+    return String.format(
+        Locale.ROOT,
+        "  %-30s cpu %5.0f ms/s user + %5.0f ms/s system = %6.2f us per datagram %s%n",
+        who,
+        u.userMillisPerSecond(),
+        u.systemMillisPerSecond(),
+        u.microsPerItem(),
+        what);
+  }
+
+  private static String restLine(ThreadCpu.Usage u) {
+    return String.format(
+        Locale.ROOT,
+        "  %-30s cpu %5.0f ms/s user + %5.0f ms/s system%n",
+        "rest of the process (JIT, GC)",
+        u.userMillisPerSecond(),
+        u.systemMillisPerSecond());
+  }
+
+  private static void cpuJson(JsonWriter json, String name, ThreadCpu.Usage u, Options o) {
+    json.name(name).beginObject();
+    json.name("userMillisPerSecond").value(u.userMillisPerSecond(), 1);
+    json.name("systemMillisPerSecond").value(u.systemMillisPerSecond(), 1);
+    json.name("microsPerDatagram").value(u.microsPerItem(), 3);
+    json.endObject();
   }
 
   private static RealtimeBench.Settings settings(Options o, long messages) {
@@ -840,80 +945,281 @@ public final class UdpHarness {
     return sum;
   }
 
-  static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
   // ---------------------------------------------------------------- server flush
 
-  /** One thread sending datagrams round-robin to {@code clients} bound sockets. */
-  static double sendLoopFloor(int clients, int size, double seconds) throws IOException {
-    List<DatagramChannel> sinks = new ArrayList<>();
-    try (DatagramChannel sender = DatagramChannel.open()) {
-      sender.bind(ANY_LOOPBACK);
-      InetSocketAddress[] to = new InetSocketAddress[clients];
-      for (int i = 0; i < clients; i++) {
-        DatagramChannel s = DatagramChannel.open();
-        sinks.add(s);
-        s.bind(ANY_LOOPBACK);
-        to[i] = (InetSocketAddress) s.getLocalAddress();
-      }
-      // The datagram a Gamewire server sends for one small message: header, record, payload.
-      ByteBuffer b = ByteBuffer.allocateDirect(size + 24);
-      long n = 0;
-      long start = System.nanoTime();
-      long end = start + (long) (seconds * 1e9);
-      long now = start;
-      while (now < end) {
-        for (int i = 0; i < clients; i++) {
-          b.clear();
-          sender.send(b, to[i]);
+  /**
+   * One side of the flush comparison over the measured window: datagrams per second the sender
+   * handed to the kernel, datagrams (or, for Gamewire, one-message datagrams) per second its
+   * receivers read, and for Gamewire ticks per second (broadcasts; 0 for the floor).
+   */
+  public record Flush(
+      double sentPerSecond,
+      double receivedPerSecond,
+      double ticksPerSecond,
+      ThreadCpu.Usage sender,
+      ThreadCpu.Usage receiver,
+      ThreadCpu.Usage rest) {}
+
+  /**
+   * The receive side both flush runs pay for: {@code count} unconnected datagram channels on one
+   * I/O thread, bound to 127.0.0.1, with the receive settings a {@link RealtimeClient} has by
+   * default (kernel-default SO_RCVBUF, one MTU-plus-64-byte buffer per datagram, at most 16
+   * datagrams per read batch). Each channel counts what it reads and releases it.
+   */
+  static final class Sinks implements AutoCloseable {
+    final AtomicLong received = new AtomicLong();
+    final InetSocketAddress[] addresses;
+    private final List<io.netty.channel.Channel> channels = new ArrayList<>();
+
+    Sinks(IoThreads threads, int count) throws InterruptedException {
+      RealtimeConfig config = RealtimeConfig.defaults();
+      int receiveBytes =
+          Math.max(
+                  config.mtuBytes(),
+                  io.gamewire.protocol.realtime.HandshakeConfig.defaults().minRequestBytes())
+              + 64;
+      io.netty.bootstrap.Bootstrap b =
+          new io.netty.bootstrap.Bootstrap()
+              .group(threads.group())
+              .channel(io.gamewire.transport.internal.EventLoops.datagramChannel())
+              .option(
+                  io.netty.channel.ChannelOption.ALLOCATOR,
+                  io.netty.buffer.PooledByteBufAllocator.DEFAULT)
+              .option(
+                  io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
+                  io.gamewire.transport.internal.DatagramDriver.receiveAllocator(receiveBytes, 16))
+              .handler(
+                  new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object m) {
+                      received.incrementAndGet();
+                      io.netty.util.ReferenceCountUtil.release(m);
+                    }
+
+                    @Override
+                    public boolean isSharable() {
+                      return true;
+                    }
+                  });
+      addresses = new InetSocketAddress[count];
+      try {
+        for (int i = 0; i < count; i++) {
+          io.netty.channel.Channel ch = b.bind(ANY_LOOPBACK).sync().channel();
+          channels.add(ch);
+          addresses[i] = (InetSocketAddress) ch.localAddress();
         }
-        n += clients;
-        now = System.nanoTime();
+      } catch (InterruptedException | RuntimeException e) {
+        close();
+        throw e;
       }
-      return n / ((now - start) / 1e9);
-    } finally {
-      for (DatagramChannel s : sinks) {
-        s.close();
+    }
+
+    @Override
+    public void close() {
+      for (io.netty.channel.Channel ch : channels) {
+        ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
     }
   }
 
   /**
-   * A server broadcasting one unreliable message per tick to {@code clients} connected clients, as
-   * fast as its I/O thread flushes (the next tick is offered once the I/O thread has taken the last
-   * one, so each tick goes out as its own datagram to each client rather than several ticks
-   * coalescing into one). Returns {datagrams/s the server sent (its connections' packetsOut),
-   * ticks/s, datagrams/s the clients received}.
+   * The floor: one thread calling {@link DatagramChannel#send} (one {@code sendto} per datagram) in
+   * a loop, round-robin to {@code clients} {@link Sinks} read by one I/O thread, as Gamewire's
+   * clients are. An untimed quarter of {@code seconds} first.
    */
-  static double[] gamewireFlush(int clients, int size, double seconds, long timeoutNanos)
+  static Flush sendLoopFloor(int clients, int size, double warmupSeconds, double seconds)
+      throws Exception {
+    try (IoThreads sinkThreads = IoThreads.create(1, "floor-sinks");
+        Sinks sinks = new Sinks(sinkThreads, clients);
+        DatagramChannel sender = DatagramChannel.open()) {
+      sender.bind(ANY_LOOPBACK);
+      InetSocketAddress[] to = sinks.addresses;
+      // The datagram a Gamewire server sends for one small message: header, record, payload.
+      ByteBuffer b = ByteBuffer.allocateDirect(size + 24);
+      CompletableFuture<Flush> result = new CompletableFuture<>();
+      // A thread of its own, so that its CPU time can be told apart (ThreadCpu).
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  sendLoop(sender, b, to, System.nanoTime() + (long) (warmupSeconds * 1e9));
+                  ThreadCpu sink = ThreadCpu.of("floor-sinks");
+                  ThreadCpu self = ThreadCpu.of("floor-sender");
+                  ThreadCpu all = ThreadCpu.of("");
+                  long receivedBefore = sinks.received.get();
+                  long start = System.nanoTime();
+                  long n = sendLoop(sender, b, to, start + (long) (seconds * 1e9));
+                  long elapsed = System.nanoTime() - start;
+                  long got = sinks.received.get() - receivedBefore;
+                  double s = elapsed / 1e9;
+                  ThreadCpu.Usage a = all.since(elapsed, 0);
+                  ThreadCpu.Usage me = self.since(elapsed, n);
+                  ThreadCpu.Usage them = sink.since(elapsed, got);
+                  result.complete(new Flush(n / s, got / s, 0, me, them, a.minus(me, them)));
+                } catch (Throwable e) {
+                  result.completeExceptionally(e);
+                }
+              },
+              "floor-sender");
+      t.start();
+      return result.get((long) ((warmupSeconds + seconds) * 4 + 60), TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * What Netty's batching alone gives, without Gamewire: on a Netty datagram channel of its own
+   * one-thread I/O loop (epoll where available), a task writes one pooled direct datagram per sink
+   * (a {@code DatagramPacket} each, as the server's driver writes) and flushes once, so epoll sends
+   * them in one {@code sendmmsg}; then the next round. Same sinks and windows as {@link
+   * #sendLoopFloor}: the ceiling for any server built on Netty's datagram channel here.
+   */
+  static Flush nettyBatchCeiling(
+      int clients, int size, double warmupSeconds, double seconds, long timeoutNanos)
+      throws Exception {
+    try (IoThreads sinkThreads = IoThreads.create(1, "floor-sinks");
+        Sinks sinks = new Sinks(sinkThreads, clients);
+        IoThreads senderThreads = IoThreads.create(1, "netty-sender")) {
+      io.netty.channel.Channel ch =
+          new io.netty.bootstrap.Bootstrap()
+              .group(senderThreads.group())
+              .channel(io.gamewire.transport.internal.EventLoops.datagramChannel())
+              .option(
+                  io.netty.channel.ChannelOption.ALLOCATOR,
+                  io.netty.buffer.PooledByteBufAllocator.DEFAULT)
+              .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+              .bind(ANY_LOOPBACK)
+              .sync()
+              .channel();
+      try {
+        io.netty.channel.EventLoop loop = ch.eventLoop();
+        InetSocketAddress[] to = sinks.addresses;
+        int bytes = size + 24;
+        long[] sent = new long[1];
+        Runnable round =
+            () -> {
+              for (InetSocketAddress a : to) {
+                io.netty.buffer.ByteBuf d = ch.alloc().directBuffer(bytes, bytes);
+                d.writerIndex(bytes);
+                ch.write(new io.netty.channel.socket.DatagramPacket(d, a), ch.voidPromise());
+              }
+              ch.flush();
+              sent[0] += to.length;
+            };
+        new Rounds(loop, round, System.nanoTime() + (long) (warmupSeconds * 1e9))
+            .done.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        ThreadCpu sink = ThreadCpu.of("floor-sinks");
+        ThreadCpu self = ThreadCpu.of("netty-sender");
+        ThreadCpu all = ThreadCpu.of("");
+        long sentBefore = loop.submit(() -> sent[0]).get(timeoutNanos, TimeUnit.NANOSECONDS);
+        long receivedBefore = sinks.received.get();
+        long start = System.nanoTime();
+        new Rounds(loop, round, start + (long) (seconds * 1e9))
+            .done.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        long elapsed = System.nanoTime() - start;
+        long got = sinks.received.get() - receivedBefore;
+        long n = loop.submit(() -> sent[0]).get(timeoutNanos, TimeUnit.NANOSECONDS) - sentBefore;
+        double s = elapsed / 1e9;
+        ThreadCpu.Usage a = all.since(elapsed, 0);
+        ThreadCpu.Usage me = self.since(elapsed, n);
+        ThreadCpu.Usage them = sink.since(elapsed, got);
+        return new Flush(n / s, got / s, 0, me, them, a.minus(me, them));
+      } finally {
+        ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Runs {@code round} on {@code loop} again and again until a time, one round per turn of the
+   * loop: each round runs after the loop's tasks of that turn ({@code
+   * executeAfterEventLoopIteration}), so every round is followed by one poll of the loop's sockets
+   * (the server reads its clients' acks) and by the tasks the round queued (the server's flush),
+   * and the loop never sleeps while rounds remain. Re-queuing with {@code execute} instead keeps
+   * the task queue from running dry, and Netty then polls the sockets only once per task quantum (1
+   * s by default): the acks arrive a second late and the server counts its datagrams lost. A
+   * scheduled task due at once costs a timer wake-up per round: the I/O thread slept most of the
+   * time.
+   */
+  private static final class Rounds implements Runnable {
+    final CompletableFuture<Long> done = new CompletableFuture<>();
+    private final io.netty.channel.SingleThreadEventLoop loop;
+    private final Runnable round;
+    private final long until;
+    // Registered from a task (a tail task that registers itself would run again at once).
+    private final Runnable next;
+    private long rounds;
+
+    Rounds(io.netty.channel.EventLoop loop, Runnable round, long until) {
+      this.loop = (io.netty.channel.SingleThreadEventLoop) loop;
+      this.round = round;
+      this.until = until;
+      this.next = () -> this.loop.executeAfterEventLoopIteration(this);
+      loop.execute(next);
+    }
+
+    @Override
+    public void run() {
+      if (System.nanoTime() - until >= 0) {
+        done.complete(rounds);
+        return;
+      }
+      try {
+        round.run();
+        rounds++;
+        loop.execute(next);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    }
+  }
+
+  private static long sendLoop(
+      DatagramChannel sender, ByteBuffer b, InetSocketAddress[] to, long until) throws IOException {
+    long n = 0;
+    do {
+      for (InetSocketAddress a : to) {
+        b.clear();
+        sender.send(b, a);
+      }
+      n += to.length;
+    } while (System.nanoTime() < until);
+    return n;
+  }
+
+  /**
+   * A server broadcasting one small unreliable message per tick to {@code clients} connected
+   * clients, whose listeners count what they receive on one I/O thread of their own. The tick runs
+   * on the server's I/O thread (the server is given a one-thread {@link IoThreads} whose loop the
+   * harness can reach): a task broadcasts, the server's flush of that tick runs next, and then the
+   * next tick, so each tick's datagrams go out in one output pass and no third thread spins. An
+   * untimed quarter of {@code seconds} first. Sent = the server's connections' {@code packetsOut}.
+   */
+  static Flush gamewireFlush(
+      int clients, int size, double warmupSeconds, double seconds, long timeoutNanos)
       throws Exception {
     RealtimeConfig config =
         RealtimeConfig.builder()
             .channels(Map.of(1, DeliveryMode.UNRELIABLE))
-            // The floor has no congestion control; start every connection at a budget loopback
-            // carries (as the JMH benchmark does), so this measures the output path, not a slow
-            // start that a tick loop this fast would outrun.
+            // The floor has no congestion control: pin every connection's budget at 50 MB/s (far
+            // above what one connection sends here) so this measures the output path, not a slow
+            // start, nor the budget cuts that the clients' dropped datagrams would cause when the
+            // server outruns their reader (the floor's sinks drop the same way, unthrottled).
             .congestion(
                 io.gamewire.protocol.realtime.CongestionConfig.builder()
-                    .budgetBytesPerSecond(16 * 1024, 50_000_000L, 100_000_000L)
+                    .budgetBytesPerSecond(50_000_000L, 50_000_000L, 50_000_000L)
                     .build())
             .build();
     AtomicLong received = new AtomicLong();
     List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<RealtimeClient> list = new ArrayList<>();
-    try (IoThreads clientThreads = IoThreads.create(1, "flush-clients");
+    try (IoThreads serverThreads = IoThreads.create(1, "flush-server");
+        IoThreads clientThreads = IoThreads.create(1, "flush-clients");
         RealtimeServer server =
             RealtimeServer.builder()
                 .bind(ANY_LOOPBACK)
                 .config(config)
                 .maxClients(clients)
+                .ioThreads(serverThreads)
                 .listenersOnIoThread()
                 .listener(
                     new RealtimeServerListener() {
@@ -946,18 +1252,35 @@ public final class UdpHarness {
         for (CompletableFuture<RealtimeClient> f : pending) {
           f.get(timeoutNanos, TimeUnit.NANOSECONDS);
         }
+        io.netty.channel.EventLoop loop = serverThreads.group().next();
         byte[] message = new byte[size];
-        long warmEnd = System.nanoTime() + (long) (seconds * 0.25e9);
-        tick(server, message, clients, warmEnd);
+        // The game tick: a broadcast from the I/O thread is handed to the endpoint at once and
+        // schedules one flush task, which runs before the next tick (queued after it).
+        Runnable tick =
+            () -> {
+              if (!server.broadcast(1, message)) {
+                throw new IllegalStateException("the server refused a broadcast");
+              }
+            };
+        new Rounds(loop, tick, System.nanoTime() + (long) (warmupSeconds * 1e9))
+            .done.get(timeoutNanos, TimeUnit.NANOSECONDS);
         long sentBefore = packetsOut(server, ids);
+        ThreadCpu serverCpu = ThreadCpu.of("flush-server");
+        ThreadCpu clientCpu = ThreadCpu.of("flush-clients");
+        ThreadCpu allCpu = ThreadCpu.of("");
         long before = received.get();
         long start = System.nanoTime();
-        long ticks = tick(server, message, clients, start + (long) (seconds * 1e9));
+        long ticks =
+            new Rounds(loop, tick, start + (long) (seconds * 1e9))
+                .done.get(timeoutNanos, TimeUnit.NANOSECONDS);
         long elapsed = System.nanoTime() - start;
         long got = received.get() - before;
+        ThreadCpu.Usage serverUse = serverCpu.since(elapsed, 0);
+        ThreadCpu.Usage clientUse = clientCpu.since(elapsed, got);
+        ThreadCpu.Usage rest = allCpu.since(elapsed, 0).minus(serverUse, clientUse);
         long sent = packetsOut(server, ids) - sentBefore;
         double s = elapsed / 1e9;
-        return new double[] {sent / s, ticks / s, got / s};
+        return new Flush(sent / s, got / s, ticks / s, serverUse.withCount(sent), clientUse, rest);
       } finally {
         for (RealtimeClient c : list) {
           c.close();
@@ -975,21 +1298,17 @@ public final class UdpHarness {
     return n;
   }
 
-  private static long tick(RealtimeServer server, byte[] message, int clients, long until) {
-    long ticks = 0;
-    while (System.nanoTime() < until) {
-      if (server.queuedSends() >= 1) {
-        Thread.yield();
-        continue;
-      }
-      if (server.broadcast(1, message)) {
-        ticks++;
-      }
-    }
-    return ticks;
-  }
-
   // ---------------------------------------------------------------- files
+
+  /** The first three fields of /proc/loadavg, or "unknown" where there is none. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
 
   static Path defaultOutDir() {
     Path dir = Path.of("").toAbsolutePath();

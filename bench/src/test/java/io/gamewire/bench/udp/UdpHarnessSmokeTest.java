@@ -56,9 +56,15 @@ class UdpHarnessSmokeTest {
   @Test
   @Timeout(60)
   void bothFlushSidesSendDatagrams() throws Exception {
-    assertThat(UdpHarness.sendLoopFloor(5, 32, 0.2)).isPositive();
-    double[] gw = UdpHarness.gamewireFlush(5, 32, 0.5, LIMIT);
-    assertThat(gw[0]).as("datagrams/s sent").isPositive();
-    assertThat(gw[1]).as("ticks/s").isPositive();
+    UdpHarness.Flush floor = UdpHarness.sendLoopFloor(5, 32, 0.1, 0.2);
+    assertThat(floor.sentPerSecond()).as("floor datagrams/s sent").isPositive();
+    assertThat(floor.receivedPerSecond()).as("floor datagrams/s read by the sinks").isPositive();
+    UdpHarness.Flush netty = UdpHarness.nettyBatchCeiling(5, 32, 0.1, 0.2, LIMIT);
+    assertThat(netty.sentPerSecond()).as("netty datagrams/s sent").isPositive();
+    assertThat(netty.receivedPerSecond()).as("netty datagrams/s read by the sinks").isPositive();
+    UdpHarness.Flush gw = UdpHarness.gamewireFlush(5, 32, 0.1, 0.5, LIMIT);
+    assertThat(gw.sentPerSecond()).as("datagrams/s sent").isPositive();
+    assertThat(gw.ticksPerSecond()).as("ticks/s").isPositive();
+    assertThat(gw.receivedPerSecond()).as("messages/s the clients received").isPositive();
   }
 }

@@ -88,6 +88,13 @@ public final class RealtimeConnection implements AutoCloseable {
     default void onTimedOut() {}
   }
 
+  /**
+   * Callbacks that are short, never block and are thread-safe, so a transport may run them on its
+   * I/O thread instead of handing each to the listener executor (state sync confirms a version per
+   * acknowledged update this way: thousands a second on a busy server).
+   */
+  public interface IoSafeCallbacks extends MessageCallbacks {}
+
   private static final long NEVER = Long.MIN_VALUE;
 
   /**

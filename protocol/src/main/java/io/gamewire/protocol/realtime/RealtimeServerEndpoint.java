@@ -90,6 +90,10 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
 
   private final Map<InetSocketAddress, Slot> byAddress = new HashMap<>();
   private final Map<Integer, Slot> byId = new LinkedHashMap<>();
+  // byId's slots as an array for broadcasts (no iterator, no boxing per connection); rebuilt on
+  // the next broadcast after a connection came or went.
+  private Slot[] live = new Slot[0];
+  private boolean liveStale;
   // Connections that may have output: they received a datagram, were given a message, or their
   // timer fired. An output pass (pollDatagram) polls only these, then puts each on the wheel at
   // its next deadline, so neither output nor timers walk every connection.
@@ -291,6 +295,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     s.connection = new RealtimeConnection(config, s.token, now, alloc, s);
     byAddress.put(from, s);
     byId.put(s.id, s);
+    liveStale = true;
     markDirty(s);
     queueReply(from, accepted(s), n);
     listener.onConnected(s.id, from);
@@ -386,6 +391,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
         }
         if (s.connection.isClosed()) {
           byId.remove(s.id); // closed and nothing left to tell the peer
+          liveStale = true;
           retire(s);
           s.removed = true;
           wheel.cancel(s);
@@ -472,6 +478,31 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     return enqueue(connectionId, channel, message, callbacks, false);
   }
 
+  /**
+   * Queues {@code message} for every open connection, sharing its bytes ({@link #sendShared}) and
+   * without callbacks; returns how many connections took it (a connection whose channel queue is
+   * full, or that is closing, does not). One pass over an array of the connections, so a broadcast
+   * to n connections costs n enqueues and no per-connection lookup. An unknown channel or an
+   * oversized message throws.
+   */
+  public int broadcastShared(int channel, ByteBuf message) {
+    if (closed) {
+      return 0;
+    }
+    if (liveStale) {
+      live = byId.values().toArray(new Slot[0]);
+      liveStale = false;
+    }
+    int n = 0;
+    for (Slot s : live) {
+      if (!s.removed && s.connection.sendShared(channel, message, null)) {
+        markDirty(s);
+        n++;
+      }
+    }
+    return n;
+  }
+
   private boolean enqueue(
       int connectionId,
       int channel,
@@ -514,6 +545,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     }
     byId.clear();
     byAddress.clear();
+    live = new Slot[0];
     Outgoing o;
     while ((o = replies.pollFirst()) != null) {
       o.bytes().release();

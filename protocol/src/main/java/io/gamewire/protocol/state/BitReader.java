@@ -8,12 +8,35 @@ import io.netty.buffer.ByteBuf;
  * hostile input fails with {@link MalformedMessageException} after at most its own length in work.
  */
 final class BitReader {
-  private ByteBuf in;
+  /**
+   * Inputs up to this size are read through a buffer the reader keeps; larger ones get their own.
+   */
+  private static final int KEPT_BUFFER_BYTES = 16 * 1024;
+
+  private byte[] kept = new byte[0];
+  private byte[] buf;
+  private int pos;
+  private int end;
   private long acc;
   private int accBits;
 
+  /**
+   * Starts reading every readable byte of {@code in}, which it consumes: they are copied once into
+   * an array, so that the bit reads that follow cost no buffer checks.
+   */
   BitReader reset(ByteBuf in) {
-    this.in = in;
+    int n = in.readableBytes();
+    if (n <= KEPT_BUFFER_BYTES) {
+      if (kept.length < n) {
+        kept = new byte[Math.min(KEPT_BUFFER_BYTES, Math.max(n, 2 * kept.length))];
+      }
+      buf = kept;
+    } else {
+      buf = new byte[n];
+    }
+    in.readBytes(buf, 0, n);
+    this.pos = 0;
+    this.end = n;
     this.acc = 0;
     this.accBits = 0;
     return this;
@@ -21,7 +44,7 @@ final class BitReader {
 
   /** Bits not yet read. */
   long remaining() {
-    return ((long) in.readableBytes() << 3) + accBits;
+    return ((long) (end - pos) << 3) + accBits;
   }
 
   /** Reads {@code n} bits, {@code 0 <= n <= 64}, as the low bits of the result. */
@@ -38,7 +61,7 @@ final class BitReader {
           "state delta truncated: needs " + n + " more bits, has " + remaining());
     }
     while (accBits < n) {
-      acc = (acc << 8) | (in.readByte() & 0xFF);
+      acc = (acc << 8) | (buf[pos++] & 0xFF);
       accBits += 8;
     }
     accBits -= n;
@@ -82,7 +105,7 @@ final class BitReader {
 
   /** Fails unless only zero padding (fewer than 8 bits) is left. */
   void expectEnd() throws MalformedMessageException {
-    if (in.isReadable() || accBits >= 8) {
+    if (pos < end || accBits >= 8) {
       throw new MalformedMessageException("state delta has " + remaining() + " bits after its end");
     }
     if ((acc & ((1L << accBits) - 1)) != 0) {

@@ -728,16 +728,6 @@ public final class StateDeltaCodec {
     }
   }
 
-  /** Puts every entry it is handed into {@link #target}. */
-  private static final class Copier implements BiConsumer<Object, Object> {
-    Map<Object, Object> target;
-
-    @Override
-    public void accept(Object key, Object value) {
-      target.put(key, value);
-    }
-  }
-
   /**
    * Applies deltas to the versions this receiver holds. Bytes from the wire are not trusted: every
    * length is checked against the bits left and the config's caps before anything is allocated, and
@@ -754,9 +744,9 @@ public final class StateDeltaCodec {
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private byte[] scratch = new byte[64];
-    private final Copier copier = new Copier();
     private int messageKeys;
     private int deltaOrder; // of the delta being read
+    private PersistentMap.Edit edit; // of the delta being read
     private long nodes;
     private long outputBytes;
 
@@ -783,6 +773,7 @@ public final class StateDeltaCodec {
     public Map<Object, Object> decode(ByteBuf in, Map<Object, Object> from)
         throws MalformedMessageException {
       int committed = keys.size();
+      edit = new PersistentMap.Edit(); // nothing built under it is handed out before we return
       nodes = 0;
       outputBytes = 0;
       try {
@@ -852,7 +843,7 @@ public final class StateDeltaCodec {
     private Map<Object, Object> readMapDiff(Map<Object, Object> old, int depth)
         throws MalformedMessageException {
       checkDepth(depth);
-      LinkedHashMap<Object, Object> out = null;
+      PersistentMap.Builder out = null;
       long prev = 0;
       boolean first = true;
       while (r.bit()) {
@@ -869,32 +860,31 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          out = copy(old);
+          out = persistent(old).toBuilder(edit);
         }
         readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          out = copy(old);
+          out = persistent(old).toBuilder(edit);
         }
         readOp(out, key, depth);
       }
-      return out == null ? old : Collections.unmodifiableMap(out);
+      return out == null ? old : out.build();
     }
 
     /**
-     * A mutable copy of a version's map. Copied with forEach: the copy constructor would iterate
-     * the unmodifiable map's entry set, which wraps every entry in a new object.
+     * The version's map as a {@link PersistentMap}, so that the ops that follow copy only the paths
+     * they change. Versions this decoder built already are one; another map (the empty state, a
+     * test's base) is converted once, and that copy counts against maxNodes.
      */
-    private LinkedHashMap<Object, Object> copy(Map<Object, Object> old)
-        throws MalformedMessageException {
+    private PersistentMap persistent(Map<Object, Object> old) throws MalformedMessageException {
+      if (old instanceof PersistentMap p) {
+        return p;
+      }
       count(old.size());
-      LinkedHashMap<Object, Object> out = new LinkedHashMap<>((int) (old.size() / 0.75f) + 2);
-      copier.target = out;
-      old.forEach(copier);
-      copier.target = null;
-      return out;
+      return PersistentMap.copyOf(old);
     }
 
     private String readKey() throws MalformedMessageException {
@@ -914,10 +904,13 @@ public final class StateDeltaCodec {
       return key;
     }
 
-    private void readOp(Map<Object, Object> map, Object key, int depth)
+    private void readOp(PersistentMap.Builder map, Object key, int depth)
         throws MalformedMessageException {
-      Object before = map.get(key);
-      boolean present = before != null || map.containsKey(key);
+      Object before = map.getOrDefault(key, PersistentMap.ABSENT);
+      boolean present = before != PersistentMap.ABSENT;
+      if (!present) {
+        before = null;
+      }
       int op = (int) r.bits(2);
       switch (op) {
         case OP_DESCEND -> {

@@ -1,5 +1,6 @@
 package io.gamewire.protocol.state;
 
+import io.gamewire.protocol.realtime.RealtimeConnection.IoSafeCallbacks;
 import io.gamewire.protocol.realtime.RealtimeConnection.MessageCallbacks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -161,7 +162,7 @@ public final class StateSyncSender {
   }
 
   /** Confirms a version when the packet that carried it is acknowledged. */
-  private static final class Confirm implements MessageCallbacks {
+  private static final class Confirm implements IoSafeCallbacks {
     final Client client;
     final int timeOrder;
     final boolean full;

@@ -172,4 +172,38 @@ class ServerOutputPassTest {
     assertThat(serverDisconnects).isEqualTo(250);
     assertThat(server.connectionCount()).isZero();
   }
+
+  @Test
+  void broadcastSharedGoesToEveryOpenConnectionOnceAndSkipsOnesThatLeft() {
+    connect(50);
+    for (int t = 0; t < 30; t++) {
+      exchange(true);
+      now += MS;
+    }
+    ByteBuf message = alloc.buffer(32).writeZero(32);
+    java.util.Arrays.fill(clientMessages, 0);
+    assertThat(server.broadcastShared(CHANNEL, message)).isEqualTo(50);
+    assertThat(exchange(false)).as("one datagram per connection").isEqualTo(50);
+    assertThat(clientMessages).containsOnly(1);
+    // Shared, not copied: each connection holds one reference until its datagram is written.
+    assertThat(message.refCnt()).isEqualTo(1);
+
+    // Connection 7 leaves; once its DISCONNECT copies are out, a broadcast no longer reaches it.
+    server.disconnect(now, 7, 1000, "bye");
+    for (int t = 0; t < 10; t++) {
+      exchange(false);
+      now += MS;
+    }
+    java.util.Arrays.fill(clientMessages, 0);
+    assertThat(server.broadcastShared(CHANNEL, message)).isEqualTo(49);
+    exchange(false);
+    assertThat(clientMessages[6]).isZero();
+    for (int i = 0; i < clients.length; i++) {
+      if (i != 6) {
+        assertThat(clientMessages[i]).as("client %d", i).isEqualTo(1);
+      }
+    }
+    assertThat(message.refCnt()).isEqualTo(1);
+    message.release();
+  }
 }
