@@ -52,10 +52,11 @@ import org.HdrHistogram.Histogram;
  *       (the floor), KryoNet 2.22.0-RC1 {@code sendUDP}, Gamewire realtime on an unreliable and on
  *       a reliable-ordered channel. KryoNet and Gamewire run their listeners on their I/O threads
  *       and send the next ping from the client's listener, so no application thread is woken.
- *   <li><b>Reliable-ordered throughput</b> of small messages: Gamewire as {@code gamewire bench
- *       realtime} runs it (one client, a window of messages not yet acknowledged, the server
- *       echoing every message, so this does twice the work of a one-way stream), against KryoNet
- *       TCP one-way ({@code sendTCP} per message, the TCP harness's peer).
+ *   <li><b>Reliable-ordered throughput</b> of small messages, like for like: a Gamewire one-way
+ *       stream ({@link #gamewireOneWay}: one client, counted at the server's listener from the
+ *       first send to the last in-order delivery) against KryoNet TCP one-way ({@code sendTCP} per
+ *       message, the TCP harness's peer); as a second line, Gamewire as {@code gamewire bench
+ *       realtime} runs it (the server echoing every message: twice the work).
  *   <li><b>Server flush</b>: one server sending one datagram to each of 200 clients per tick (a
  *       broadcast of one small unreliable message, the tick on the server's I/O thread), against
  *       the floor of one thread calling {@link DatagramChannel#send} in a loop to 200 addresses,
@@ -65,9 +66,7 @@ import org.HdrHistogram.Histogram;
  * </ol>
  *
  * <p>{@code --only round-trip|throughput|flush|oneway} runs one part ({@code oneway}: Gamewire's
- * one-way stream alone, no peer and no ratio, for profiling). Throughput is measured like for like:
- * Gamewire one-way ({@link #gamewireOneWay}) against KryoNet TCP one-way; the echoed figure of
- * {@code bench realtime} is a second line.
+ * one-way stream alone, no peer and no ratio, for profiling).
  *
  * <p>Every wait is bounded by {@code --timeout-seconds}.
  */
