@@ -15,6 +15,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -198,7 +199,7 @@ public final class RealtimeClient implements AutoCloseable {
 
   public boolean send(int channel, byte[] message, RealtimeConnection.MessageCallbacks callbacks) {
     RealtimeArguments.checkMessage(b.config, channel, message.length);
-    return checkConnected() && offer(channel, RealtimeArguments.copy(message), callbacks);
+    return checkConnected() && offer(channel, handOffCopy(message), callbacks);
   }
 
   /**
@@ -210,6 +211,21 @@ public final class RealtimeClient implements AutoCloseable {
   public boolean send(int channel, ByteBuf message, RealtimeConnection.MessageCallbacks callbacks) {
     RealtimeArguments.checkMessage(b.config, channel, message.readableBytes());
     return checkConnected() && offer(channel, RealtimeArguments.copy(message), callbacks);
+  }
+
+  /**
+   * The copy of an application's message that crosses to the I/O thread. From another thread it is
+   * a plain heap array: the I/O thread releases it when the message is acknowledged, and a pooled
+   * buffer allocated on one thread and freed on another costs a locked free into the pool's chunk
+   * per message (JFR: {@code PoolSubpage.lock} and {@code PoolChunk.free} under {@code
+   * completeReliable} in a one-way stream). On the I/O thread itself (a reply from a listener) the
+   * pool's thread cache serves both ends.
+   */
+  private ByteBuf handOffCopy(byte[] message) {
+    EventLoop loop = driver.loop();
+    return loop != null && loop.inEventLoop()
+        ? RealtimeArguments.copy(message)
+        : Unpooled.wrappedBuffer(message.clone());
   }
 
   private boolean checkConnected() {
@@ -427,7 +443,15 @@ public final class RealtimeClient implements AutoCloseable {
         return;
       }
       byte[] copy = ByteBufUtil.getBytes(message); // the datagram buffer is reused after this call
-      post(() -> b.listener.onMessage(channel, copy));
+      if (serial == null) {
+        try {
+          b.listener.onMessage(channel, copy); // no task object per message
+        } catch (RuntimeException e) {
+          RealtimeServer.listenerFailed(e);
+        }
+      } else {
+        serial.execute(() -> b.listener.onMessage(channel, copy));
+      }
     }
 
     @Override

@@ -472,7 +472,11 @@ public final class RealtimeServer implements AutoCloseable {
         return;
       }
       if (p.serial() == null) {
-        deliverInline(() -> b.listener.onMessage(clientId, channel, ByteBufUtil.getBytes(message)));
+        try {
+          b.listener.onMessage(clientId, channel, ByteBufUtil.getBytes(message)); // no task object
+        } catch (RuntimeException e) {
+          listenerFailed(e);
+        }
       } else {
         byte[] copy =
             ByteBufUtil.getBytes(message); // the datagram buffer is reused after this call
@@ -501,8 +505,12 @@ public final class RealtimeServer implements AutoCloseable {
     try {
       event.run();
     } catch (RuntimeException e) {
-      log.warn("a realtime listener threw; the connection goes on", e);
+      listenerFailed(e);
     }
+  }
+
+  static void listenerFailed(RuntimeException e) {
+    log.warn("a realtime listener threw; the connection goes on", e);
   }
 
   /** Callbacks that run on {@code executor} instead of inside the endpoint. */

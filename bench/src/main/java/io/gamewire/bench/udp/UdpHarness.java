@@ -10,6 +10,7 @@ import io.gamewire.bench.tcp.KryoNetTcpPeer;
 import io.gamewire.cli.bench.RealtimeBench;
 import io.gamewire.protocol.realtime.DeliveryMode;
 import io.gamewire.protocol.realtime.RealtimeConfig;
+import io.gamewire.protocol.realtime.RealtimeConnection;
 import io.gamewire.transport.IoThreads;
 import io.gamewire.transport.RealtimeClient;
 import io.gamewire.transport.RealtimeClientListener;
@@ -37,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
@@ -50,10 +52,11 @@ import org.HdrHistogram.Histogram;
  *       (the floor), KryoNet 2.22.0-RC1 {@code sendUDP}, Gamewire realtime on an unreliable and on
  *       a reliable-ordered channel. KryoNet and Gamewire run their listeners on their I/O threads
  *       and send the next ping from the client's listener, so no application thread is woken.
- *   <li><b>Reliable-ordered throughput</b> of small messages: Gamewire as {@code gamewire bench
- *       realtime} runs it (one client, a window of messages not yet acknowledged, the server
- *       echoing every message, so this does twice the work of a one-way stream), against KryoNet
- *       TCP one-way ({@code sendTCP} per message, the TCP harness's peer).
+ *   <li><b>Reliable-ordered throughput</b> of small messages, like for like: a Gamewire one-way
+ *       stream ({@link #gamewireOneWay}: one client, counted at the server's listener from the
+ *       first send to the last in-order delivery) against KryoNet TCP one-way ({@code sendTCP} per
+ *       message, the TCP harness's peer); as a second line, Gamewire as {@code gamewire bench
+ *       realtime} runs it (the server echoing every message: twice the work).
  *   <li><b>Server flush</b>: one server sending one datagram to each of 200 clients per tick (a
  *       broadcast of one small unreliable message, the tick on the server's I/O thread), against
  *       the floor of one thread calling {@link DatagramChannel#send} in a loop to 200 addresses,
@@ -62,7 +65,8 @@ import org.HdrHistogram.Histogram;
  *       sent and received and every thread's CPU per datagram (bench/README.md, "Server flush").
  * </ol>
  *
- * <p>{@code --only round-trip|throughput|flush} runs one part.
+ * <p>{@code --only round-trip|throughput|flush|oneway} runs one part ({@code oneway}: Gamewire's
+ * one-way stream alone, no peer and no ratio, for profiling).
  *
  * <p>Every wait is bounded by {@code --timeout-seconds}.
  */
@@ -82,9 +86,10 @@ public final class UdpHarness {
       double flushWarmupSeconds,
       Duration timeout,
       Path outDir,
-      String only) {
+      String only,
+      int window) {
     /** The parts {@code --only} may name. */
-    static final List<String> PARTS = List.of("round-trip", "throughput", "flush");
+    static final List<String> PARTS = List.of("round-trip", "throughput", "flush", "oneway");
 
     boolean runs(String part) {
       return only.equals("all") || only.equals(part);
@@ -101,6 +106,7 @@ public final class UdpHarness {
       Duration timeout = Duration.ofSeconds(120);
       Path out = null;
       String only = "all";
+      int window = 4096;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
         if (i + 1 >= args.length) {
@@ -118,6 +124,7 @@ public final class UdpHarness {
           case "--timeout-seconds" -> timeout = Duration.ofSeconds(Long.parseLong(v));
           case "--out" -> out = Path.of(v);
           case "--only" -> only = v;
+          case "--window" -> window = Integer.parseInt(v);
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
@@ -135,8 +142,23 @@ public final class UdpHarness {
       if (!only.equals("all") && !PARTS.contains(only)) {
         throw new IllegalArgumentException("--only takes one of " + PARTS + ", was " + only);
       }
+      if (window < 1 || window > 4096) {
+        // The connection's queue holds 4096 messages per channel by default: a larger window
+        // would let it refuse one, which the one-way stream counts as a failure.
+        throw new IllegalArgumentException("--window must be between 1 and 4096");
+      }
       return new Options(
-          size, warmup, count, messages, clients, flushSeconds, flushWarmup, timeout, out, only);
+          size,
+          warmup,
+          count,
+          messages,
+          clients,
+          flushSeconds,
+          flushWarmup,
+          timeout,
+          out,
+          only,
+          window);
     }
   }
 
@@ -165,14 +187,16 @@ public final class UdpHarness {
           "Usage: UdpHarness [--size B] [--warmup N] [--count N] [--messages N]"
               + " [--flush-clients N] [--flush-seconds S] [--flush-warmup-seconds S]"
               + " [--timeout-seconds S] [--out DIR]"
-              + " [--only round-trip|throughput|flush]");
+              + " [--window N] [--only round-trip|throughput|flush|oneway]");
       System.exit(2);
       return;
     }
     com.esotericsoftware.minlog.Log.set(com.esotericsoftware.minlog.Log.LEVEL_WARN);
     Instant stamp = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     long timeoutNanos = o.timeout().toNanos();
+    String load = loadAverage();
     List<Latency> latencies = new ArrayList<>();
+    Map<String, double[]> perRoundTrip = new LinkedHashMap<>();
     if (o.runs("round-trip")) {
       System.err.println("round trip: raw DatagramChannel");
       latencies.add(
@@ -182,14 +206,37 @@ public final class UdpHarness {
           Latency.of("kryonet-udp", kryoPingPong(o.size(), o.warmup(), o.count(), timeoutNanos)));
       for (DeliveryMode m : List.of(DeliveryMode.UNRELIABLE, DeliveryMode.RELIABLE_ORDERED)) {
         System.err.println("round trip: Gamewire " + RealtimeBench.modeName(m));
-        latencies.add(
+        long[] datagrams = new long[2];
+        Latency l =
             Latency.of(
                 "gamewire-" + RealtimeBench.modeName(m),
-                gamewirePingPong(m, o.size(), o.warmup(), o.count(), timeoutNanos)));
+                gamewirePingPong(m, o.size(), o.warmup(), o.count(), timeoutNanos, datagrams));
+        latencies.add(l);
+        double trips = o.warmup() + o.count();
+        perRoundTrip.put(l.peer(), new double[] {datagrams[0] / trips, datagrams[1] / trips});
       }
     }
 
+    if (o.runs("oneway")) {
+      // Gamewire's one-way stream alone (for profiling): no peer, no ratio.
+      System.err.println("throughput: Gamewire reliable-ordered one-way (1 client)");
+      gamewireOneWay(o.size(), o.throughputMessages() / 5, o.window(), timeoutNanos);
+      OneWay alone = gamewireOneWay(o.size(), o.throughputMessages(), o.window(), timeoutNanos);
+      System.out.printf(
+          Locale.ROOT,
+          "one-way %,.0f msg/s, %.0f ns CPU/msg (I/O threads %.0f) (%,d datagrams, %.1f"
+              + " msg/datagram, %,d back), load %s%n%s%n",
+          alone.messagesPerSecond(),
+          alone.cpuNanosPerMessage(),
+          alone.ioCpuNanosPerMessage(),
+          alone.datagramsSent(),
+          alone.messagesPerDatagram(),
+          alone.datagramsBack(),
+          loadAverage(),
+          alone.senderStats());
+    }
     double kryoTcp = 0;
+    OneWay oneWay = null;
     RealtimeBench.Result gw = null;
     if (o.runs("throughput")) {
       System.err.println("throughput: KryoNet TCP one-way");
@@ -200,7 +247,10 @@ public final class UdpHarness {
         kryo.oneWay(o.size(), o.throughputMessages());
         kryoTcp = o.throughputMessages() / ((System.nanoTime() - t) / 1e9);
       }
-      System.err.println("throughput: Gamewire reliable-ordered (bench realtime, 1 client)");
+      System.err.println("throughput: Gamewire reliable-ordered one-way (1 client)");
+      gamewireOneWay(o.size(), o.throughputMessages() / 5, o.window(), timeoutNanos); // warm-up
+      oneWay = gamewireOneWay(o.size(), o.throughputMessages(), o.window(), timeoutNanos);
+      System.err.println("throughput: Gamewire reliable-ordered echoed (bench realtime, 1 client)");
       RealtimeBench.run(settings(o, o.throughputMessages() / 5)); // warm-up
       gw = RealtimeBench.run(settings(o, o.throughputMessages()));
       if (!gw.problems().isEmpty()) {
@@ -237,7 +287,11 @@ public final class UdpHarness {
     }
     if (gw != null) {
       ratios.put(
-          "gamewire reliable-ordered msg/s / kryonet tcp msg/s", gw.messagesPerSecond() / kryoTcp);
+          "gamewire reliable-ordered one-way msg/s / kryonet tcp one-way msg/s",
+          oneWay.messagesPerSecond() / kryoTcp);
+      ratios.put(
+          "gamewire reliable-ordered echoed msg/s / kryonet tcp one-way msg/s",
+          gw.messagesPerSecond() / kryoTcp);
     }
     if (floor != null) {
       ratios.put(
@@ -258,11 +312,12 @@ public final class UdpHarness {
     table.append(
         String.format(
             Locale.ROOT,
-            "UDP loopback, %d-byte payloads, Java %s, %d cores, native transport %s%n",
+            "UDP loopback, %d-byte payloads, Java %s, %d cores, native transport %s, load %s%n",
             o.size(),
             System.getProperty("java.version"),
             Runtime.getRuntime().availableProcessors(),
-            IoThreads.isNative()));
+            IoThreads.isNative(),
+            load));
     if (!latencies.isEmpty()) {
       table.append(
           String.format(
@@ -285,14 +340,36 @@ public final class UdpHarness {
                 l.max()));
       }
     }
+    for (Map.Entry<String, double[]> e : perRoundTrip.entrySet()) {
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "%s datagrams per round trip: client %.3f, server %.3f%n",
+              e.getKey(),
+              e.getValue()[0],
+              e.getValue()[1]));
+    }
     if (gw != null) {
       table.append(
           String.format(
               Locale.ROOT,
-              "throughput: gamewire reliable-ordered %,.0f msg/s (echoed), kryonet tcp one-way %,.0f"
-                  + " msg/s%n",
-              gw.messagesPerSecond(),
+              "throughput: gamewire reliable-ordered one-way %,.0f msg/s (%.0f ns CPU/msg, I/O"
+                  + " threads %.0f, %,d datagrams, %.1f msg/datagram, %,d ack datagrams back),"
+                  + " kryonet tcp one-way %,.0f msg/s%n",
+              oneWay.messagesPerSecond(),
+              oneWay.cpuNanosPerMessage(),
+              oneWay.ioCpuNanosPerMessage(),
+              oneWay.datagramsSent(),
+              oneWay.messagesPerDatagram(),
+              oneWay.datagramsBack(),
               kryoTcp));
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "throughput: gamewire reliable-ordered echoed %,.0f msg/s (bench realtime, window"
+                  + " %d)%n",
+              gw.messagesPerSecond(),
+              gw.settings().window()));
     }
     if (floor != null) {
       table.append(
@@ -336,6 +413,7 @@ public final class UdpHarness {
     json.name("cores").value(Runtime.getRuntime().availableProcessors());
     json.name("nativeTransport").value(IoThreads.isNative());
     json.name("parts").value(o.only());
+    json.name("loadAverage").value(load);
     json.name("parameters").beginObject();
     json.name("payloadBytes").value(o.size());
     json.name("pingPongWarmup").value(o.warmup());
@@ -344,6 +422,7 @@ public final class UdpHarness {
     json.name("flushClients").value(o.flushClients());
     json.name("flushSeconds").value(o.flushSeconds(), 3);
     json.name("flushWarmupSeconds").value(o.flushWarmupSeconds(), 3);
+    json.name("oneWayWindow").value(o.window());
     json.endObject();
     if (!latencies.isEmpty()) {
       json.name("roundTrip").beginArray();
@@ -355,12 +434,24 @@ public final class UdpHarness {
         json.name("rttP99Micros").value(l.p99(), 3);
         json.name("rttP999Micros").value(l.p999(), 3);
         json.name("rttMaxMicros").value(l.max(), 3);
+        double[] d = perRoundTrip.get(l.peer());
+        if (d != null) {
+          json.name("clientDatagramsPerRoundTrip").value(d[0], 3);
+          json.name("serverDatagramsPerRoundTrip").value(d[1], 3);
+        }
         json.endObject();
       }
       json.endArray();
     }
     if (gw != null) {
       json.name("throughput").beginObject();
+      json.name("gamewireReliableOrderedOneWayMessagesPerSecond")
+          .value(oneWay.messagesPerSecond(), 1);
+      json.name("gamewireOneWayProcessCpuNanosPerMessage").value(oneWay.cpuNanosPerMessage(), 1);
+      json.name("gamewireOneWayIoThreadCpuNanosPerMessage").value(oneWay.ioCpuNanosPerMessage(), 1);
+      json.name("gamewireOneWayDatagramsSent").value(oneWay.datagramsSent());
+      json.name("gamewireOneWayMessagesPerDatagram").value(oneWay.messagesPerDatagram(), 2);
+      json.name("gamewireOneWayDatagramsBack").value(oneWay.datagramsBack());
       json.name("gamewireReliableOrderedMessagesPerSecond").value(gw.messagesPerSecond(), 1);
       json.name("gamewireReliableOrderedRttP50Micros").value(gw.rttP50Micros(), 3);
       json.name("gamewireWindow").value(gw.settings().window());
@@ -592,6 +683,16 @@ public final class UdpHarness {
   /** Gamewire realtime; listeners on the I/O threads, the next ping sent from the client's. */
   static Histogram gamewirePingPong(
       DeliveryMode mode, int size, int warmup, int count, long timeoutNanos) throws Exception {
+    return gamewirePingPong(mode, size, warmup, count, timeoutNanos, null);
+  }
+
+  /**
+   * As above; if {@code datagrams} is not null, its first two elements get the datagrams the client
+   * and the server sent over the whole run (handshake included), for a count per round trip.
+   */
+  static Histogram gamewirePingPong(
+      DeliveryMode mode, int size, int warmup, int count, long timeoutNanos, long[] datagrams)
+      throws Exception {
     Histogram h = new Histogram(3);
     RealtimeConfig config = RealtimeConfig.builder().channels(Map.of(0, mode)).build();
     RealtimeServer[] srv = new RealtimeServer[1];
@@ -600,6 +701,7 @@ public final class UdpHarness {
     long[] sentAt = new long[1];
     int[] left = {warmup + count};
     RealtimeClient[] cl = new RealtimeClient[1];
+    List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (RealtimeServer server =
         RealtimeServer.builder()
             .bind(ANY_LOOPBACK)
@@ -607,6 +709,11 @@ public final class UdpHarness {
             .listenersOnIoThread()
             .listener(
                 new RealtimeServerListener() {
+                  @Override
+                  public void onConnected(int clientId, InetSocketAddress address) {
+                    ids.add(clientId);
+                  }
+
                   @Override
                   public void onMessage(int clientId, int channel, byte[] message) {
                     srv[0].send(clientId, channel, message);
@@ -649,9 +756,192 @@ public final class UdpHarness {
                   + left[0]
                   + " round trips left (a lost datagram?)");
         }
+        if (datagrams != null) {
+          datagrams[0] = client.stats().packetsOut();
+          datagrams[1] = 0;
+          for (int id : ids) {
+            datagrams[1] += server.stats(id).packetsOut();
+          }
+        }
       }
     }
     return h;
+  }
+
+  // ---------------------------------------------------------------- one-way throughput
+
+  /**
+   * A one-way reliable-ordered stream: {@code messages} counted at the server's listener, timed
+   * from the first send to the last in-order delivery; {@code datagramsSent} is the client's
+   * packetsOut over the run and {@code datagramsBack} the server's (acks only: the server sends no
+   * messages).
+   */
+  public record OneWay(
+      long messages,
+      double seconds,
+      long datagramsSent,
+      long datagramsBack,
+      double cpuNanosPerMessage,
+      double ioCpuNanosPerMessage,
+      io.gamewire.protocol.realtime.ConnectionStats senderStats) {
+    double messagesPerSecond() {
+      return messages / seconds;
+    }
+
+    double messagesPerDatagram() {
+      return datagramsSent == 0 ? 0 : (double) messages / datagramsSent;
+    }
+  }
+
+  /**
+   * One client streaming {@code messages} reliable-ordered messages to a server that only counts
+   * them (each carries its number; the server checks they arrive once and in order). The sending
+   * thread keeps at most {@code window} messages whose fate is unknown (acknowledged or timed out,
+   * from the message callbacks, which run on the client's I/O thread), so the connection's queue
+   * (4096 per channel by default) never refuses one; a full hand-off queue ({@code send} returning
+   * false) makes it yield and retry. Listeners run on the I/O threads, as in the round trip.
+   */
+  static OneWay gamewireOneWay(int size, long messages, int window, long timeoutNanos)
+      throws Exception {
+    RealtimeConfig config =
+        RealtimeConfig.builder().channels(Map.of(0, DeliveryMode.RELIABLE_ORDERED)).build();
+    CountDownLatch done = new CountDownLatch(1);
+    long[] next = {0}; // server I/O thread only
+    long[] lastDelivery = {0};
+    AtomicLong wrong = new AtomicLong();
+    List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (RealtimeServer server =
+        RealtimeServer.builder()
+            .bind(ANY_LOOPBACK)
+            .config(config)
+            .listenersOnIoThread()
+            .listener(
+                new RealtimeServerListener() {
+                  @Override
+                  public void onConnected(int clientId, InetSocketAddress address) {
+                    ids.add(clientId);
+                  }
+
+                  @Override
+                  public void onMessage(int clientId, int channel, byte[] message) {
+                    long seq = ByteBuffer.wrap(message).getLong(0);
+                    if (seq != next[0]) {
+                      wrong.incrementAndGet();
+                    }
+                    next[0] = seq + 1;
+                    if (next[0] == messages) {
+                      lastDelivery[0] = System.nanoTime();
+                      done.countDown();
+                    }
+                  }
+                })
+            .build()) {
+      server.start();
+      AtomicInteger unknown = new AtomicInteger();
+      AtomicLong timedOut = new AtomicLong();
+      RealtimeConnection.MessageCallbacks fate =
+          new RealtimeConnection.MessageCallbacks() {
+            @Override
+            public void onAcked() {
+              unknown.decrementAndGet();
+            }
+
+            @Override
+            public void onTimedOut() {
+              timedOut.incrementAndGet();
+              unknown.decrementAndGet();
+            }
+          };
+      try (RealtimeClient client =
+          RealtimeClient.builder(server.localAddress())
+              .config(config)
+              .listenersOnIoThread()
+              .build()) {
+        client.connect();
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (ids.isEmpty()) {
+          if (System.nanoTime() > deadline) {
+            throw new TimeoutException("the server never reported the client connected");
+          }
+          Thread.yield();
+        }
+        int id = ids.get(0);
+        long clientOutBefore = client.stats().packetsOut();
+        long serverOutBefore = server.stats(id).packetsOut();
+        byte[] payload = new byte[size];
+        ByteBuffer header = ByteBuffer.wrap(payload);
+        long cpu0 = processCpuNanos();
+        long io0 = ioThreadCpuNanos();
+        long t0 = System.nanoTime();
+        for (long i = 0; i < messages; ) {
+          if (unknown.get() >= window) {
+            // As KryoNetTcpPeer does when its write buffer is full: a spinning sender would take
+            // the core the I/O threads need (three busy threads share two cores).
+            Thread.yield();
+          } else {
+            header.putLong(0, i);
+            unknown.incrementAndGet();
+            if (client.send(0, payload, fate)) {
+              i++;
+              continue;
+            }
+            unknown.decrementAndGet();
+            Thread.yield(); // the hand-off queue is full
+          }
+          if ((i & 255) == 0 && System.nanoTime() > deadline) {
+            throw new TimeoutException("one-way stream: sender stuck after " + i + " messages");
+          }
+        }
+        if (!done.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException(
+              "one-way stream: " + next[0] + " of " + messages + " delivered in time");
+        }
+        if (wrong.get() > 0 || timedOut.get() > 0) {
+          throw new IllegalStateException(
+              "one-way stream broke reliable-ordered: "
+                  + wrong.get()
+                  + " out of order, "
+                  + timedOut.get()
+                  + " timed out");
+        }
+        double seconds = (lastDelivery[0] - t0) / 1e9;
+        double cpuPerMessage = (processCpuNanos() - cpu0) / (double) messages;
+        double ioPerMessage = (ioThreadCpuNanos() - io0) / (double) messages;
+        var st = client.stats();
+        return new OneWay(
+            messages,
+            seconds,
+            st.packetsOut() - clientOutBefore,
+            server.stats(id).packetsOut() - serverOutBefore,
+            cpuPerMessage,
+            ioPerMessage,
+            st);
+      }
+    }
+  }
+
+  /** CPU time of this process (every thread), or 0 if the JVM cannot tell. */
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun
+        ? Math.max(0, sun.getProcessCpuTime())
+        : 0;
+  }
+
+  /**
+   * CPU time of Gamewire's I/O threads (client and server), which unlike the process's excludes the
+   * sending thread's yielding while it waits for its window.
+   */
+  static long ioThreadCpuNanos() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("gamewire-realtime-")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   // ---------------------------------------------------------------- server flush

@@ -34,6 +34,27 @@ class UdpHarnessSmokeTest {
 
   @Test
   @Timeout(60)
+  void theOneWayStreamDeliversEveryMessageInOrderAndCountsItsDatagrams() throws Exception {
+    // gamewireOneWay throws if a message arrives out of order, twice, or times out.
+    UdpHarness.OneWay w = UdpHarness.gamewireOneWay(32, 5_000, 256, LIMIT);
+    assertThat(w.messages()).isEqualTo(5_000);
+    assertThat(w.seconds()).isPositive();
+    assertThat(w.datagramsSent()).isBetween(1L, 5_000L);
+    assertThat(w.messagesPerDatagram()).isGreaterThanOrEqualTo(1.0);
+  }
+
+  @Test
+  @Timeout(60)
+  void theRoundTripCountsOneDatagramEachWayPerPing() throws Exception {
+    long[] datagrams = new long[2];
+    UdpHarness.gamewirePingPong(DeliveryMode.RELIABLE_ORDERED, 32, 10, 500, LIMIT, datagrams);
+    // 510 pings and pongs, plus a handshake and perhaps a keepalive or two each way.
+    assertThat(datagrams[0]).isBetween(510L, 520L);
+    assertThat(datagrams[1]).isBetween(510L, 520L);
+  }
+
+  @Test
+  @Timeout(60)
   void bothFlushSidesSendDatagrams() throws Exception {
     UdpHarness.Flush floor = UdpHarness.sendLoopFloor(5, 32, 0.1, 0.2);
     assertThat(floor.sentPerSecond()).as("floor datagrams/s sent").isPositive();

@@ -120,6 +120,14 @@ public final class MessageFormat {
       end = payload.writerIndex();
     }
 
+    /**
+     * Whether every byte was read: after {@link #next} returned false, true means the payload ended
+     * cleanly and false that a record was malformed.
+     */
+    public boolean atEnd() {
+      return pos == end;
+    }
+
     /** Moves to the next record; false at the end (or on a malformed record). */
     public boolean next() {
       return pos < end && parse();

@@ -65,8 +65,13 @@ public final class RealtimeConnection implements AutoCloseable {
   /** Packets whose contents the ledger remembers; older unacknowledged ones count as lost. */
   static final int PACKETS_TRACKED = 512;
 
-  /** Finished message records kept for reuse, at most. */
-  static final int MAX_FREE_PENDING = 256;
+  /**
+   * Finished message records kept for reuse, at most (about 64 bytes each). A stream keeps a
+   * reliable window (1024 by default) of messages in flight and acks return them hundreds at a
+   * time: with fewer kept, a stream allocated a record per message (JFR allocation samples of a
+   * one-way stream). A connection that never had many messages out holds only as many as it had.
+   */
+  static final int MAX_FREE_PENDING = 1024;
 
   /** Receives messages and the end of the connection. */
   public interface Listener {
@@ -110,8 +115,50 @@ public final class RealtimeConnection implements AutoCloseable {
     int nextFragment; // unreliable: next fragment to send
     int fragmentsAcked;
     boolean abandoned; // unreliable: a fragment was lost, the rest need not go
-    boolean[] acked; // reliable only
-    long[] sentAt; // reliable only; NEVER = not sent yet
+    // Reliable only: per fragment, acknowledged and last sent (NEVER = not sent yet). A message of
+    // one fragment (the common small message) keeps them in fields; arrays only for several.
+    boolean acked0;
+    long sentAt0;
+    boolean[] acked;
+    long[] sentAt;
+
+    boolean acked(int f) {
+      return fragmentCount == 1 ? acked0 : acked[f];
+    }
+
+    void ack(int f) {
+      if (fragmentCount == 1) {
+        acked0 = true;
+      } else {
+        acked[f] = true;
+      }
+    }
+
+    long sentAt(int f) {
+      return fragmentCount == 1 ? sentAt0 : sentAt[f];
+    }
+
+    void sentAt(int f, long t) {
+      if (fragmentCount == 1) {
+        sentAt0 = t;
+      } else {
+        sentAt[f] = t;
+      }
+    }
+
+    /** Marks every fragment unsent and unacknowledged; {@code fragmentCount} is set. */
+    void resetFragments() {
+      acked0 = false;
+      sentAt0 = NEVER;
+      if (fragmentCount > 1) {
+        if (acked == null || acked.length < fragmentCount) {
+          acked = new boolean[fragmentCount];
+          sentAt = new long[fragmentCount];
+        }
+        java.util.Arrays.fill(acked, 0, fragmentCount, false);
+        java.util.Arrays.fill(sentAt, 0, fragmentCount, NEVER);
+      }
+    }
   }
 
   /**
@@ -324,12 +371,7 @@ public final class RealtimeConnection implements AutoCloseable {
     p.callbacks = callbacks;
     p.queuedAt = Long.MIN_VALUE; // stamped at the first poll that sees it (send has no clock)
     if (c.mode.isReliable()) {
-      if (p.acked == null || p.acked.length < p.fragmentCount) {
-        p.acked = new boolean[p.fragmentCount];
-        p.sentAt = new long[p.fragmentCount];
-      }
-      java.util.Arrays.fill(p.acked, 0, p.fragmentCount, false);
-      java.util.Arrays.fill(p.sentAt, 0, p.fragmentCount, NEVER);
+      p.resetFragments();
     } else {
       p.id = c.nextId;
       c.nextId = MessageId.next(c.nextId);
@@ -545,17 +587,18 @@ public final class RealtimeConnection implements AutoCloseable {
   private int packReliableMessage(
       Channel c, Pending p, ByteBuf d, int records, long now, long rto) {
     for (int f = 0; f < p.fragmentCount && records < perPacket; f++) {
-      if (p.acked[f] || (p.sentAt[f] != NEVER && now - p.sentAt[f] < rto)) {
+      long sentAt = p.sentAt(f);
+      if (p.acked(f) || (sentAt != NEVER && now - sentAt < rto)) {
         continue;
       }
       if (!fits(d, c.mode, p.fragmentCount > 1, fragmentLength(p, f))) {
         break;
       }
       records = writeFragment(d, c, p, f, records);
-      if (p.sentAt[f] == NEVER) {
+      if (sentAt == NEVER) {
         c.unsentFragments--;
       }
-      p.sentAt[f] = now;
+      p.sentAt(f, now);
       c.earliestSentAt = Math.min(c.earliestSentAt, now);
       if (p.firstSentAt == NEVER) {
         p.firstSentAt = now;
@@ -568,8 +611,9 @@ public final class RealtimeConnection implements AutoCloseable {
   private static long earliestUnacked(Pending p) {
     long t = Long.MAX_VALUE;
     for (int f = 0; f < p.fragmentCount; f++) {
-      if (!p.acked[f] && p.sentAt[f] != NEVER) {
-        t = Math.min(t, p.sentAt[f]);
+      long sentAt = p.sentAt(f);
+      if (!p.acked(f) && sentAt != NEVER) {
+        t = Math.min(t, sentAt);
       }
     }
     return t;
@@ -682,10 +726,10 @@ public final class RealtimeConnection implements AutoCloseable {
         }
         if (c.mode.isReliable()) {
           int f = r[2 * i + 1];
-          if (p.acked[f]) {
+          if (p.acked(f)) {
             continue;
           }
-          p.acked[f] = true;
+          p.ack(f);
           if (++p.fragmentsAcked == p.fragmentCount) {
             completeReliable(c, p);
           }
@@ -794,17 +838,24 @@ public final class RealtimeConnection implements AutoCloseable {
     int bodyLength = body.readableBytes();
     String disconnectText = null;
     if (kind == PacketKind.PAYLOAD) {
-      if (cursor.validate(body) < 0) {
+      // One pass checks both that every record is well-formed and that this end has its channel in
+      // its mode; malformed counts first, as the whole datagram is dropped either way.
+      cursor.reset(body);
+      int records = 0;
+      boolean rejected = false;
+      while (cursor.next()) {
+        records++;
+        int channel = cursor.channel();
+        Channel c = channel < channelById.length ? channelById[channel] : null;
+        rejected |= c == null || c.mode != cursor.mode();
+      }
+      if (records == 0 || !cursor.atEnd()) {
         malformed++;
         return;
       }
-      while (cursor.next()) {
-        int channel = cursor.channel();
-        Channel c = channel < channelById.length ? channelById[channel] : null;
-        if (c == null || c.mode != cursor.mode()) {
-          rejectedDatagrams++;
-          return;
-        }
+      if (rejected) {
+        rejectedDatagrams++;
+        return;
       }
     } else if (kind == PacketKind.KEEPALIVE) {
       if (bodyLength != 0) {
@@ -874,12 +925,20 @@ public final class RealtimeConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * One record of {@code payload}: the payload's own indices are narrowed to the record's body for
+   * the call and restored after it, so a message costs no derived buffer (the cursor reads by
+   * absolute offsets and is not disturbed).
+   */
   private void receiveRecord(long now, ByteBuf payload) {
-    ByteBuf body = payload.retainedSlice(cursor.bodyOffset(), cursor.bodyLength());
+    int r = payload.readerIndex();
+    int w = payload.writerIndex();
+    int off = cursor.bodyOffset();
+    payload.setIndex(off, off + cursor.bodyLength());
     try {
-      receiveRecord(now, body, channelById[cursor.channel()], cursor.messageId());
+      receiveRecord(now, payload, channelById[cursor.channel()], cursor.messageId());
     } finally {
-      body.release();
+      payload.setIndex(r, w);
     }
   }
 
@@ -940,12 +999,14 @@ public final class RealtimeConnection implements AutoCloseable {
 
   private void deliver(Channel c, ByteBuf message) {
     messagesDelivered++;
-    // The listener may move the indices of what it gets, not ours.
-    ByteBuf view = message.retainedDuplicate();
+    // The listener may move the indices of what it gets (valid during the call only); they are put
+    // back afterwards instead of handing it a duplicate per message.
+    int r = message.readerIndex();
+    int w = message.writerIndex();
     try {
-      listener.onMessage(c.id, view);
+      listener.onMessage(c.id, message);
     } finally {
-      view.release();
+      message.setIndex(r, w);
     }
   }
 

@@ -412,6 +412,158 @@ class RealtimeConnectionTest {
     assertThat(a.stats(clock.nanos()).rttNanos()).isEqualTo(20 * ms);
   }
 
+  static RealtimeConfig fastLink() {
+    // A budget whose burst holds the whole test, so that no time has to pass.
+    return RealtimeConfig.builder()
+        .congestion(
+            CongestionConfig.builder()
+                .budgetBytesPerSecond(16_384, 50_000_000, 100_000_000)
+                .burstNanos(100_000_000L)
+                .maxDatagramBytes(1200)
+                .build())
+        .build();
+  }
+
+  @Test
+  void aStreamOfSmallReliableMessagesIsPackedFullIntoEachDatagram() {
+    connect(fastLink());
+    int n = 3000;
+    int sent = 0;
+    int datagrams = 0;
+    int smallDatagrams = 0;
+    while (inboxB.messages.size() < n) {
+      while (sent < n && a.send(0, Unpooled.wrappedBuffer(new byte[32]).setInt(0, sent), null)) {
+        sent++;
+      }
+      ByteBuf d = a.pollDatagram(clock.nanos());
+      if (d == null) {
+        // The reliable window is full: b acknowledges what it has, a little later.
+        clock.advance(Duration.ofMillis(6));
+        ByteBuf ack = b.pollDatagram(clock.nanos());
+        assertThat(ack).as("an ack when a's window is full").isNotNull();
+        a.handleDatagram(clock.nanos(), ack);
+        ack.release();
+        continue;
+      }
+      datagrams++;
+      if (d.readableBytes() < 1100) {
+        smallDatagrams++;
+      }
+      b.handleDatagram(clock.nanos(), d);
+      d.release();
+      ByteBuf ack = b.pollDatagram(clock.nanos());
+      if (ack != null) {
+        a.handleDatagram(clock.nanos(), ack);
+        ack.release();
+      }
+    }
+    assertThat(inboxB.ints()).hasSize(n).isSorted();
+    // 32 records of 32 bytes fill 1,200 bytes; only the last datagram before each stall of the
+    // window (1024 messages) and the very last may be short.
+    assertThat((double) n / datagrams).as("messages per datagram").isGreaterThanOrEqualTo(30);
+    assertThat(smallDatagrams).as("datagrams under 1,100 bytes").isLessThanOrEqualTo(n / 1024 + 1);
+  }
+
+  @Test
+  void aPingPongsAcksRideOnTheRepliesWithNoAckOnlyDatagram() {
+    for (int channel : new int[] {0, 1}) { // reliable-ordered and unreliable
+      clock.advance(Duration.ofSeconds(1));
+      connect(RealtimeConfig.defaults());
+      for (int round = 0; round < 200; round++) {
+        assertThat(a.send(channel, intMessage(round), null)).isTrue();
+        ByteBuf ping = a.pollDatagram(clock.nanos());
+        assertThat(RealtimeHeader.kind(ping)).isEqualTo(PacketKind.PAYLOAD);
+        assertThat(a.pollDatagram(clock.nanos())).as("one datagram per ping").isNull();
+        clock.advance(Duration.ofNanos(20_000));
+        b.handleDatagram(clock.nanos(), ping);
+        ping.release();
+        // The ack waits (up to the ack delay) for the reply instead of a datagram of its own.
+        assertThat(b.pollDatagram(clock.nanos())).as("no ack-only datagram").isNull();
+        assertThat(b.send(channel, intMessage(round), null)).isTrue();
+        ByteBuf pong = b.pollDatagram(clock.nanos());
+        assertThat(RealtimeHeader.kind(pong)).isEqualTo(PacketKind.PAYLOAD);
+        assertThat(RealtimeHeader.ack(pong)).as("the reply acks the ping").isEqualTo(round + 1);
+        assertThat(b.pollDatagram(clock.nanos())).as("one datagram per pong").isNull();
+        clock.advance(Duration.ofNanos(20_000));
+        a.handleDatagram(clock.nanos(), pong);
+        pong.release();
+      }
+      assertThat(inboxA.ints()).hasSize(200);
+      assertThat(a.stats(clock.nanos()).packetsOut()).isEqualTo(200);
+      assertThat(b.stats(clock.nanos()).packetsOut()).isEqualTo(200);
+      inboxA.messages.clear();
+      inboxB.messages.clear();
+    }
+  }
+
+  @Test
+  void aListenerThatMovesAMessagesIndicesDisturbsNeitherTheNextMessageNorTheDatagram() {
+    RealtimeConnection.Listener careless =
+        new RealtimeConnection.Listener() {
+          @Override
+          public void onMessage(int channel, ByteBuf message) {
+            inboxB.onMessage(channel, message);
+            message.skipBytes(message.readableBytes()); // reads it all
+            message.clear(); // and then moves both indices to 0
+          }
+        };
+    a = new RealtimeConnection(fastLink(), TOKEN, clock.nanos(), ByteBufAllocator.DEFAULT, inboxA);
+    b =
+        new RealtimeConnection(
+            fastLink(), TOKEN, clock.nanos(), ByteBufAllocator.DEFAULT, careless);
+    for (int i = 0; i < 20; i++) {
+      // Alternating channels: reliable-ordered, unreliable, sequenced, reliable-unordered.
+      assertThat(a.send(i % 4, Unpooled.buffer().writeInt(i).writeInt(~i), null)).isTrue();
+    }
+    ByteBuf d = a.pollDatagram(clock.nanos());
+    assertThat(a.pollDatagram(clock.nanos())).as("all twenty in one datagram").isNull();
+    int r = d.readerIndex();
+    int w = d.writerIndex();
+    b.handleDatagram(clock.nanos(), d);
+    assertThat(d.readerIndex()).isEqualTo(r);
+    assertThat(d.writerIndex()).isEqualTo(w);
+    d.release();
+    assertThat(inboxB.messages).hasSize(20);
+    for (byte[] m : inboxB.messages) {
+      ByteBuf body = Unpooled.wrappedBuffer(m);
+      assertThat(m).hasSize(8);
+      assertThat(body.getInt(4)).isEqualTo(~body.getInt(0));
+    }
+    assertThat(inboxB.ints()).containsExactlyInAnyOrder(range(20));
+  }
+
+  @Test
+  void aRecordOnAnUnknownChannelRejectsTheWholeDatagramAndMalformedCountsBeforeRejected() {
+    connect(
+        RealtimeConfig.builder()
+            .channels(java.util.Map.of(0, DeliveryMode.RELIABLE_ORDERED))
+            .build());
+    ByteBuf body = Unpooled.buffer().writeInt(7);
+    ByteBuf d = Unpooled.buffer(1200);
+    RealtimeHeader.write(d, 1, 0, 0, PacketKind.PAYLOAD, 0, TOKEN);
+    MessageFormat.write(d, 0, DeliveryMode.RELIABLE_ORDERED, 0, false, 0, 1, body, 0, 4);
+    MessageFormat.write(d, 5, DeliveryMode.UNRELIABLE, 0, false, 0, 1, body, 0, 4);
+    b.handleDatagram(clock.nanos(), d.duplicate());
+    assertThat(b.rejectedPackets()).isEqualTo(1);
+    assertThat(b.malformedPackets()).isZero();
+    assertThat(inboxB.messages).as("nothing of a rejected datagram").isEmpty();
+
+    // The same records with a truncated third one: malformed, whatever the channels say.
+    d.setShort(4, 2).writeByte(0); // a new sequence, and 1 byte where a record needs 3
+    b.handleDatagram(clock.nanos(), d);
+    assertThat(b.malformedPackets()).isEqualTo(1);
+    assertThat(b.rejectedPackets()).isEqualTo(1);
+    assertThat(inboxB.messages).isEmpty();
+  }
+
+  static Integer[] range(int n) {
+    Integer[] out = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = i;
+    }
+    return out;
+  }
+
   @Test
   void aReceiverAcksAtOnceAfterSixteenPacketsSoAFastSendersPacketsAreNotTakenForLost() {
     // A budget whose burst holds the whole test, so that no time has to pass.
