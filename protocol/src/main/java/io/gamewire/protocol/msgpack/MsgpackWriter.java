@@ -337,13 +337,14 @@ public final class MsgpackWriter {
    */
   private static final class ByteBufOutput implements MessageBufferOutput {
     ByteBuf target;
-    private byte[] staging = new byte[STAGING_BYTES];
-    private MessageBuffer stagingView = MessageBuffer.wrap(staging);
+    // Made on the first write: a reader-only owner (a client's state format) never pays for it.
+    private byte[] staging = new byte[0];
+    private MessageBuffer stagingView;
 
     @Override
     public MessageBuffer next(int minimumSize) {
-      if (minimumSize > staging.length) {
-        staging = new byte[Math.max(minimumSize, staging.length * 2)];
+      if (stagingView == null || minimumSize > staging.length) {
+        staging = new byte[Math.max(minimumSize, Math.max(STAGING_BYTES, staging.length * 2))];
         stagingView = MessageBuffer.wrap(staging);
       }
       return stagingView;
