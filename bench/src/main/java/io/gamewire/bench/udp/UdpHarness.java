@@ -703,22 +703,10 @@ public final class UdpHarness {
     RealtimeClient[] cl = new RealtimeClient[1];
     List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (RealtimeServer server =
-        RealtimeServer.builder()
-            .bind(ANY_LOOPBACK)
-            .config(config)
-            .listenersOnIoThread()
-            .listener(
-                new RealtimeServerListener() {
-                  @Override
-                  public void onConnected(int clientId, InetSocketAddress address) {
-                    ids.add(clientId);
-                  }
-
-                  @Override
-                  public void onMessage(int clientId, int channel, byte[] message) {
-                    srv[0].send(clientId, channel, message);
-                  }
-                })
+        ioThreadServer(
+                config,
+                ids,
+                (clientId, channel, message) -> srv[0].send(clientId, channel, message))
             .build()) {
       srv[0] = server;
       server.start();
@@ -811,28 +799,18 @@ public final class UdpHarness {
     AtomicLong wrong = new AtomicLong();
     List<Integer> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (RealtimeServer server =
-        RealtimeServer.builder()
-            .bind(ANY_LOOPBACK)
-            .config(config)
-            .listenersOnIoThread()
-            .listener(
-                new RealtimeServerListener() {
-                  @Override
-                  public void onConnected(int clientId, InetSocketAddress address) {
-                    ids.add(clientId);
+        ioThreadServer(
+                config,
+                ids,
+                (clientId, channel, message) -> {
+                  long seq = ByteBuffer.wrap(message).getLong(0);
+                  if (seq != next[0]) {
+                    wrong.incrementAndGet();
                   }
-
-                  @Override
-                  public void onMessage(int clientId, int channel, byte[] message) {
-                    long seq = ByteBuffer.wrap(message).getLong(0);
-                    if (seq != next[0]) {
-                      wrong.incrementAndGet();
-                    }
-                    next[0] = seq + 1;
-                    if (next[0] == messages) {
-                      lastDelivery[0] = System.nanoTime();
-                      done.countDown();
-                    }
+                  next[0] = seq + 1;
+                  if (next[0] == messages) {
+                    lastDelivery[0] = System.nanoTime();
+                    done.countDown();
                   }
                 })
             .build()) {
@@ -1214,19 +1192,9 @@ public final class UdpHarness {
     try (IoThreads serverThreads = IoThreads.create(1, "flush-server");
         IoThreads clientThreads = IoThreads.create(1, "flush-clients");
         RealtimeServer server =
-            RealtimeServer.builder()
-                .bind(ANY_LOOPBACK)
-                .config(config)
+            ioThreadServer(config, ids, (clientId, channel, message) -> {})
                 .maxClients(clients)
                 .ioThreads(serverThreads)
-                .listenersOnIoThread()
-                .listener(
-                    new RealtimeServerListener() {
-                      @Override
-                      public void onConnected(int clientId, InetSocketAddress address) {
-                        ids.add(clientId);
-                      }
-                    })
                 .build()) {
       server.start();
       try {
@@ -1295,6 +1263,36 @@ public final class UdpHarness {
       n += st == null ? 0 : st.packetsOut();
     }
     return n;
+  }
+
+  /** What a harness server does with a message, on its I/O thread. */
+  @FunctionalInterface
+  interface ServerMessages {
+    void onMessage(int clientId, int channel, byte[] message);
+  }
+
+  /**
+   * A server on 127.0.0.1 whose listener runs on its I/O thread: it adds each connected client's id
+   * to {@code ids} and hands each message to {@code messages}.
+   */
+  static RealtimeServer.Builder ioThreadServer(
+      RealtimeConfig config, List<Integer> ids, ServerMessages messages) {
+    return RealtimeServer.builder()
+        .bind(ANY_LOOPBACK)
+        .config(config)
+        .listenersOnIoThread()
+        .listener(
+            new RealtimeServerListener() {
+              @Override
+              public void onConnected(int clientId, InetSocketAddress address) {
+                ids.add(clientId);
+              }
+
+              @Override
+              public void onMessage(int clientId, int channel, byte[] message) {
+                messages.onMessage(clientId, channel, message);
+              }
+            });
   }
 
   // ---------------------------------------------------------------- files
