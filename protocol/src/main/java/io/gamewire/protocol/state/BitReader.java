@@ -56,11 +56,10 @@ final class BitReader {
     if (n == 0) {
       return 0;
     }
-    if (remaining() < n) {
-      throw new MalformedMessageException(
-          "state delta truncated: needs " + n + " more bits, has " + remaining());
-    }
     while (accBits < n) {
+      if (pos == end) {
+        throw truncated(n);
+      }
       acc = (acc << 8) | (buf[pos++] & 0xFF);
       accBits += 8;
     }
@@ -68,8 +67,22 @@ final class BitReader {
     return (acc >>> accBits) & (-1L >>> (64 - n));
   }
 
+  /** One bit; the decoder's most frequent read (presence flags, unary length prefixes). */
   boolean bit() throws MalformedMessageException {
-    return bits(1) != 0;
+    if (accBits == 0) {
+      if (pos == end) {
+        throw truncated(1);
+      }
+      acc = buf[pos++] & 0xFF; // the bits already read need not stay
+      accBits = 8;
+    }
+    accBits--;
+    return ((acc >>> accBits) & 1) != 0;
+  }
+
+  private MalformedMessageException truncated(int n) {
+    return new MalformedMessageException(
+        "state delta truncated: needs " + n + " more bits, has " + remaining());
   }
 
   /** Reads {@link BitWriter#varint}{@code (v, k)}; at most {@code 128} bits. */

@@ -812,7 +812,12 @@ public final class StateDeltaCodec {
       }
     }
 
-    private void define(String key) throws MalformedMessageException {
+    /**
+     * Defines the next key id as {@code key} and returns the table's instance of it. Keys are
+     * interned, so that every client in a process shares one instance of each key: its hash stays
+     * in cache, and map lookups compare it by identity first.
+     */
+    private String define(String key) throws MalformedMessageException {
       int id = messageKeys;
       if (id < keys.size()) {
         if (!keys.get(id).equals(key)) {
@@ -820,9 +825,10 @@ public final class StateDeltaCodec {
               "state delta redefines key " + id + " as '" + key + "', known as '" + keys.get(id));
         }
       } else {
-        keys.add(key);
+        keys.add(key.intern());
       }
       messageKeys++;
+      return keys.get(id);
     }
 
     private void count(long n) throws MalformedMessageException {
@@ -898,10 +904,7 @@ public final class StateDeltaCodec {
             "state delta key id " + id + " is beyond the " + messageKeys + " known");
       }
       String key = readString();
-      if (messageKeys < config.maxKeys()) {
-        define(key);
-      }
-      return key;
+      return messageKeys < config.maxKeys() ? define(key) : key;
     }
 
     private void readOp(PersistentMap.Builder map, Object key, int depth)

@@ -28,6 +28,30 @@ class StateDeltaCodecTest {
   }
 
   @Test
+  void receiversShareOneInstanceOfEachKeyAndKeepUsingIt() throws MalformedMessageException {
+    Map<Object, Object> v0 =
+        tree(Map.of("entities", Map.of(1, Map.of("x", 1.0, "y", 2.0), 2, Map.of("x", 3.0))));
+    Map<Object, Object> v1 =
+        StateTree.merge(v0, tree(Map.of("entities", Map.of(2, Map.of("y", 4.0)))));
+    StateDeltaCodec.Encoder e = EXACT.encoder();
+    byte[] full = encode(e, StateTree.EMPTY, v0);
+    byte[] delta = encode(e, v0, v1);
+    StateDeltaCodec.Decoder first = EXACT.decoder();
+    StateDeltaCodec.Decoder second = EXACT.decoder();
+    Map<Object, Object> a = first.decode(full, StateTree.EMPTY);
+    Map<Object, Object> b = second.decode(full, StateTree.EMPTY);
+    Map<Object, Object> b1 = second.decode(delta, b);
+    assertThat(b1).isEqualTo(v1);
+    Object keyA = ((Map<?, ?>) ((Map<?, ?>) a.get("entities")).get(1L)).keySet().iterator().next();
+    Object keyB = ((Map<?, ?>) ((Map<?, ?>) b.get("entities")).get(1L)).keySet().iterator().next();
+    assertThat(keyA).isSameAs(keyB);
+    // Versions built by later deltas hold the shared instances too.
+    for (Object k : ((Map<?, ?>) ((Map<?, ?>) b1.get("entities")).get(2L)).keySet()) {
+      assertThat(k).isSameAs(((String) k).intern());
+    }
+  }
+
+  @Test
   void encodesAnEmptyStateAsOneByte() {
     // delta order 0100 | header 0 0 | no int keys 0 | no string keys 0
     assertThat(ByteBufUtil.hexDump(encode(EXACT.encoder(), StateTree.EMPTY, StateTree.EMPTY)))
