@@ -384,10 +384,7 @@ public final class RealtimeClient implements AutoCloseable {
 
     @Override
     protected void deliver(long now, Send s) {
-      RealtimeConnection.MessageCallbacks cb = s.callbacks();
-      if (cb != null && serial != null && !(cb instanceof RealtimeConnection.IoSafeCallbacks)) {
-        cb = RealtimeServer.onExecutor(cb, serial);
-      }
+      RealtimeConnection.MessageCallbacks cb = RealtimeServer.onExecutor(s.callbacks(), serial);
       boolean queued;
       try {
         queued = endpoint.isConnected() && endpoint.sendShared(s.channel(), s.data(), cb);

@@ -417,13 +417,8 @@ public final class RealtimeServer implements AutoCloseable {
         return;
       }
       Peer p = peers.get(s.target());
-      RealtimeConnection.MessageCallbacks cb = s.callbacks();
-      if (cb != null
-          && p != null
-          && p.serial() != null
-          && !(cb instanceof RealtimeConnection.IoSafeCallbacks)) {
-        cb = onExecutor(cb, p.serial());
-      }
+      RealtimeConnection.MessageCallbacks cb =
+          p == null ? s.callbacks() : onExecutor(s.callbacks(), p.serial());
       if (p == null || !endpoint.sendShared(p.id(), s.channel(), s.data(), cb)) {
         if (cb != null) {
           cb.onTimedOut(); // refused after send returned true: the message never went out
@@ -513,9 +508,16 @@ public final class RealtimeServer implements AutoCloseable {
     log.warn("a realtime listener threw; the connection goes on", e);
   }
 
-  /** Callbacks that run on {@code executor} instead of inside the endpoint. */
+  /**
+   * Callbacks that run on {@code executor} instead of inside the endpoint; {@code cb} itself when
+   * it is null, {@link RealtimeConnection.IoSafeCallbacks}, or there is no executor (listeners on
+   * the I/O thread).
+   */
   static RealtimeConnection.MessageCallbacks onExecutor(
       RealtimeConnection.MessageCallbacks cb, Executor executor) {
+    if (cb == null || executor == null || cb instanceof RealtimeConnection.IoSafeCallbacks) {
+      return cb;
+    }
     return new RealtimeConnection.MessageCallbacks() {
       @Override
       public void onAcked() {
