@@ -61,6 +61,9 @@ public final class RealtimeClient implements AutoCloseable {
    */
   interface IoMessageTap {
     boolean onIoMessage(int channel, ByteBuf message);
+
+    /** The end of a read batch: the messages of one burst of datagrams have all been seen. */
+    default void onIoReadComplete() {}
   }
 
   private final Builder b;
@@ -364,6 +367,13 @@ public final class RealtimeClient implements AutoCloseable {
     @Override
     protected void handle(long now, InetSocketAddress from, ByteBuf datagram) {
       endpoint.handleDatagram(now, from, datagram);
+    }
+
+    @Override
+    protected void readBatchEnded() {
+      if (b.ioTap != null) {
+        b.ioTap.onIoReadComplete();
+      }
     }
 
     @Override

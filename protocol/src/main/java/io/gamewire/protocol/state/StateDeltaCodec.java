@@ -2,7 +2,6 @@ package io.gamewire.protocol.state;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -760,10 +759,20 @@ public final class StateDeltaCodec {
       return keys.size();
     }
 
-    /** {@link #decode(ByteBuf, Map)} of a whole array. */
+    /** {@link #decode(ByteBuf, Map)} of a whole array, read in place. */
     public Map<Object, Object> decode(byte[] delta, Map<Object, Object> from)
         throws MalformedMessageException {
-      return decode(Unpooled.wrappedBuffer(delta), from);
+      int committed = keys.size();
+      try {
+        r.reset(delta);
+        return readDelta(from);
+      } catch (MalformedMessageException e) {
+        truncateKeys(committed);
+        throw e;
+      } catch (RuntimeException e) {
+        truncateKeys(committed);
+        throw new MalformedMessageException("state delta does not fit the state: " + e, e);
+      }
     }
 
     /**
@@ -773,29 +782,9 @@ public final class StateDeltaCodec {
     public Map<Object, Object> decode(ByteBuf in, Map<Object, Object> from)
         throws MalformedMessageException {
       int committed = keys.size();
-      edit = new PersistentMap.Edit(); // nothing built under it is handed out before we return
-      nodes = 0;
-      outputBytes = 0;
       try {
         r.reset(in);
-        deltaOrder = (int) r.bits(DELTA_ORDER_BITS);
-        long base = r.count(K_COUNT);
-        if (base > keys.size()) {
-          throw new MalformedMessageException(
-              "state delta assumes " + base + " known keys, this receiver has " + keys.size());
-        }
-        long count = r.count(K_COUNT);
-        if (count > config.maxKeys() - base) {
-          throw new MalformedMessageException(
-              "state delta defines keys up to " + (base + count) + ", over " + config.maxKeys());
-        }
-        messageKeys = (int) base;
-        for (long i = 0; i < count; i++) {
-          define(readString());
-        }
-        Map<Object, Object> out = readMapDiff(from, 0);
-        r.expectEnd();
-        return out;
+        return readDelta(from);
       } catch (MalformedMessageException e) {
         truncateKeys(committed);
         throw e;
@@ -803,6 +792,36 @@ public final class StateDeltaCodec {
         // A malformed delta met a state it does not fit; never let that escape as anything else.
         truncateKeys(committed);
         throw new MalformedMessageException("state delta does not fit the state: " + e, e);
+      }
+    }
+
+    private Map<Object, Object> readDelta(Map<Object, Object> from)
+        throws MalformedMessageException {
+      edit = new PersistentMap.Edit(); // nothing built under it is handed out before we return
+      nodes = 0;
+      outputBytes = 0;
+      readHead();
+      Map<Object, Object> out = readMapDiff(from, 0);
+      r.expectEnd();
+      return out;
+    }
+
+    /** The delta's numeric order and its key definitions. */
+    private void readHead() throws MalformedMessageException {
+      deltaOrder = (int) r.bits(DELTA_ORDER_BITS);
+      long base = r.count(K_COUNT);
+      if (base > keys.size()) {
+        throw new MalformedMessageException(
+            "state delta assumes " + base + " known keys, this receiver has " + keys.size());
+      }
+      long count = r.count(K_COUNT);
+      if (count > config.maxKeys() - base) {
+        throw new MalformedMessageException(
+            "state delta defines keys up to " + (base + count) + ", over " + config.maxKeys());
+      }
+      messageKeys = (int) base;
+      for (long i = 0; i < count; i++) {
+        define(readString());
       }
     }
 

@@ -171,6 +171,12 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   protected abstract void deliver(long nowNanos, Send s);
 
   /**
+   * Called when a batch of datagrams has been read and before its output is written; work that only
+   * the newest of several messages needs can wait for it. The default does nothing.
+   */
+  protected void readBatchEnded() {}
+
+  /**
    * Whether the endpoint has output that must be written before the rest of the read batch is
    * handled (an ack owed for many packets); the driver then writes it without waiting for the end
    * of the batch. The default never asks.
@@ -240,6 +246,11 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     inRead = false;
     readBatches++;
+    try {
+      readBatchEnded();
+    } catch (RuntimeException e) {
+      log.warn("realtime endpoint failed at the end of a read batch", e);
+    }
     flush();
   }
 
