@@ -746,6 +746,7 @@ public final class StateDeltaCodec {
     private int messageKeys;
     private int deltaOrder; // of the delta being read
     private PersistentMap.Edit edit; // of the delta being read
+    private PersistentMap.Builder[] builders = new PersistentMap.Builder[8];
     private long nodes;
     private long outputBytes;
 
@@ -885,14 +886,14 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          out = persistent(old).toBuilder(edit);
+          out = builderAt(depth).restart(persistent(old), edit);
         }
         readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          out = persistent(old).toBuilder(edit);
+          out = builderAt(depth).restart(persistent(old), edit);
         }
         readOp(out, key, depth);
       }
@@ -910,6 +911,18 @@ public final class StateDeltaCodec {
       }
       count(old.size());
       return PersistentMap.copyOf(old);
+    }
+
+    /** The builder for maps at {@code depth}: one per depth, since a map's ops nest deeper. */
+    private PersistentMap.Builder builderAt(int depth) {
+      if (depth >= builders.length) {
+        builders = Arrays.copyOf(builders, Math.max(depth + 1, 2 * builders.length));
+      }
+      PersistentMap.Builder b = builders[depth];
+      if (b == null) {
+        b = builders[depth] = PersistentMap.idleBuilder();
+      }
+      return b;
     }
 
     private String readKey() throws MalformedMessageException {
