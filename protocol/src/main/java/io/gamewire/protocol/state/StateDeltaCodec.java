@@ -763,17 +763,8 @@ public final class StateDeltaCodec {
     /** {@link #decode(ByteBuf, Map)} of a whole array, read in place. */
     public Map<Object, Object> decode(byte[] delta, Map<Object, Object> from)
         throws MalformedMessageException {
-      int committed = keys.size();
-      try {
-        r.reset(delta);
-        return readDelta(from);
-      } catch (MalformedMessageException e) {
-        truncateKeys(committed);
-        throw e;
-      } catch (RuntimeException e) {
-        truncateKeys(committed);
-        throw new MalformedMessageException("state delta does not fit the state: " + e, e);
-      }
+      r.reset(delta);
+      return decodeReset(from);
     }
 
     /**
@@ -782,9 +773,15 @@ public final class StateDeltaCodec {
      */
     public Map<Object, Object> decode(ByteBuf in, Map<Object, Object> from)
         throws MalformedMessageException {
+      r.reset(in);
+      return decodeReset(from);
+    }
+
+    /** Decodes what the bit reader was just reset to; keys it defined are undone if it fails. */
+    private Map<Object, Object> decodeReset(Map<Object, Object> from)
+        throws MalformedMessageException {
       int committed = keys.size();
       try {
-        r.reset(in);
         return readDelta(from);
       } catch (MalformedMessageException e) {
         truncateKeys(committed);
