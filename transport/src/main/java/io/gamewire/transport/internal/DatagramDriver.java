@@ -160,8 +160,11 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   protected abstract void handle(long nowNanos, InetSocketAddress from, ByteBuf datagram);
 
-  /** The next datagram to write, or null. */
-  protected abstract DatagramPacket poll(long nowNanos);
+  /**
+   * The next datagram to write, or null: a {@link DatagramPacket}, or on a connected channel its
+   * bare {@link ByteBuf} (no address to carry, convert or compare).
+   */
+  protected abstract Object poll(long nowNanos);
 
   protected abstract long nextTimeoutNanos();
 
@@ -401,7 +404,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
         outputStalls++;
         break;
       }
-      DatagramPacket p = poll(now);
+      Object p = poll(now);
       if (p == null) {
         break;
       }

@@ -74,7 +74,7 @@ class DatagramDriverTest {
     }
 
     @Override
-    protected DatagramPacket poll(long nowNanos) {
+    protected Object poll(long nowNanos) {
       ByteBuf d = output.poll();
       return d == null ? null : new DatagramPacket(d, PEER);
     }
