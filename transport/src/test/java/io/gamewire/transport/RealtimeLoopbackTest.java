@@ -175,6 +175,33 @@ class RealtimeLoopbackTest {
   }
 
   @Test
+  void aClientOfAPortNobodyListensOnTimesOutLikeAnyOther() throws Exception {
+    // On a connected socket the kernel reports the ICMP port-unreachable answers to the client's
+    // requests as read errors; they must not end the attempt early or another way.
+    int port;
+    try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open()) {
+      probe.bind(new InetSocketAddress("127.0.0.1", 0));
+      port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
+    RealtimeClient client =
+        RealtimeClient.builder(new InetSocketAddress("127.0.0.1", port))
+            .handshake(
+                io.gamewire.protocol.realtime.HandshakeConfig.defaults()
+                    .withConnectTimeoutNanos(Duration.ofMillis(1500).toNanos()))
+            .build();
+    try {
+      assertThatThrownBy(client::connect)
+          .isInstanceOf(RealtimeConnectException.class)
+          .satisfies(
+              e ->
+                  assertThat(((RealtimeConnectException) e).failure())
+                      .isEqualTo(ConnectFailure.TIMED_OUT));
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
   void fullServerDeniesWithAClearMessage() throws Exception {
     try (RealtimeServer server =
             RealtimeServer.builder().bind("127.0.0.1:0").maxClients(1).build().start();
