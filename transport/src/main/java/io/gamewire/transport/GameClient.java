@@ -100,6 +100,8 @@ public final class GameClient implements AutoCloseable {
   /** The newest version decoded while a {@link #withState} reader held the lock. */
   private final AtomicReference<Version> unpublished = new AtomicReference<>();
 
+  private boolean settleDue; // I/O thread: an update was offered since the last settle
+
   // Written by one thread (the I/O thread, or the PyGaSe driver's listener thread).
   private volatile long updatesApplied;
   private volatile long updatesIgnored;
@@ -359,18 +361,36 @@ public final class GameClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- the wire side
 
-  /** An UPDATE, decoded on the I/O thread. */
+  /**
+   * An UPDATE, on the I/O thread: kept, and decoded at the end of the read batch if it is then the
+   * newest ({@link #settleUpdates}).
+   */
   private void onUpdate(ByteBuf message) throws MalformedMessageException {
-    switch (receiver.onUpdate(System.nanoTime(), message)) {
+    switch (receiver.offer(System.nanoTime(), message)) {
       case APPLIED -> {
         updatesApplied++;
-        publish(new Version(receiver.state(), receiver.timeOrder()));
+        settleDue = true;
       }
       case RESYNC -> {
         updatesIgnored++;
         requestResync(receiver.timeOrder());
       }
       default -> updatesIgnored++;
+    }
+  }
+
+  /** The end of a read batch: the newest update is decoded and published. */
+  private void settleUpdates() {
+    if (!settleDue) {
+      return;
+    }
+    settleDue = false;
+    try {
+      if (receiver.settle()) {
+        publish(new Version(receiver.state(), receiver.timeOrder()));
+      }
+    } catch (MalformedMessageException e) {
+      log.debug("server sent a malformed update: {}", e.getMessage());
     }
   }
 
@@ -450,6 +470,11 @@ public final class GameClient implements AutoCloseable {
         log.warn("an update could not be applied", e);
       }
       return true;
+    }
+
+    @Override
+    public void onIoReadComplete() {
+      settleUpdates();
     }
 
     @Override

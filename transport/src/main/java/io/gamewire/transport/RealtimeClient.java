@@ -36,6 +36,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A realtime (UDP) client: one socket, one connection to a {@link RealtimeServer}. {@link #connect}
@@ -55,12 +57,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  */
 public final class RealtimeClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RealtimeClient.class);
+
   /**
    * Sees each message on the I/O thread before the listener does; returns true to take it (the
    * listener then never sees it). It must not block, nor keep {@code message} past the call.
    */
   interface IoMessageTap {
     boolean onIoMessage(int channel, ByteBuf message);
+
+    /** The end of a read batch: the messages of one burst of datagrams have all been seen. */
+    default void onIoReadComplete() {}
   }
 
   private final Builder b;
@@ -179,7 +186,7 @@ public final class RealtimeClient implements AutoCloseable {
     bound.addListener(
         f -> {
           if (f.isSuccess()) {
-            driver.startOnLoop();
+            connectSocketThenStart();
           } else {
             endedView = true;
             connected.completeExceptionally(
@@ -189,6 +196,29 @@ public final class RealtimeClient implements AutoCloseable {
           }
         });
     return connected;
+  }
+
+  /**
+   * Connects the UDP socket to the server when nothing else is expected on it (no side protocols):
+   * the kernel then drops datagrams from anyone else, and reads and writes carry no address. Starts
+   * the handshake either way; a socket that cannot be connected stays unconnected.
+   */
+  private void connectSocketThenStart() {
+    if (!b.sideProtocols.isEmpty()) {
+      driver.startOnLoop();
+      return;
+    }
+    channel
+        .connect(b.server)
+        .addListener(
+            c -> {
+              if (c.isSuccess()) {
+                driver.socketConnected = true;
+              } else {
+                log.debug("UDP socket to {} stays unconnected: {}", serverText, c.cause());
+              }
+              driver.startOnLoop();
+            });
   }
 
   // ---------------------------------------------------------------- sending (any thread)
@@ -271,6 +301,11 @@ public final class RealtimeClient implements AutoCloseable {
   }
 
   /** The local socket's address, or null before connecting. */
+  /** Datagrams the client's socket has read so far (tests). */
+  long datagramsRead() {
+    return driver.datagramsRead();
+  }
+
   public InetSocketAddress localAddress() {
     Channel c = channel;
     return c == null ? null : (InetSocketAddress) c.localAddress();
@@ -344,6 +379,7 @@ public final class RealtimeClient implements AutoCloseable {
 
   private final class Driver extends DatagramDriver implements RealtimeClientEndpoint.Listener {
     RealtimeClientEndpoint endpoint;
+    boolean socketConnected; // loop thread
 
     Driver(int maxQueuedSends) {
       super(maxQueuedSends);
@@ -367,9 +403,16 @@ public final class RealtimeClient implements AutoCloseable {
     }
 
     @Override
-    protected DatagramPacket poll(long now) {
+    protected void readBatchEnded() {
+      if (b.ioTap != null) {
+        b.ioTap.onIoReadComplete();
+      }
+    }
+
+    @Override
+    protected Object poll(long now) {
       ByteBuf d = endpoint.pollDatagram(now);
-      return d == null ? null : new DatagramPacket(d, b.server);
+      return d == null || socketConnected ? d : new DatagramPacket(d, b.server);
     }
 
     @Override

@@ -390,7 +390,7 @@ public final class RealtimeServer implements AutoCloseable {
     }
 
     @Override
-    protected DatagramPacket poll(long now) {
+    protected Object poll(long now) {
       ByteBuf d = endpoint.poll(now);
       return d == null ? null : new DatagramPacket(d, endpoint.polledAddress());
     }

@@ -143,6 +143,65 @@ class RealtimeLoopbackTest {
   }
 
   @Test
+  void aClientSocketOnlyReadsWhatTheServerSends() throws Exception {
+    // The client connects its UDP socket to the server: the kernel drops anyone else's datagrams.
+    List<byte[]> received = new CopyOnWriteArrayList<>();
+    try (RealtimeServer server = echoServer("127.0.0.1:0", new CopyOnWriteArrayList<>());
+        RealtimeClient client =
+            RealtimeClient.builder(target(server, "127.0.0.1"))
+                .listener(
+                    new RealtimeClientListener() {
+                      @Override
+                      public void onMessage(int channel, byte[] message) {
+                        received.add(message);
+                      }
+                    })
+                .build()
+                .connect();
+        java.nio.channels.DatagramChannel stranger = java.nio.channels.DatagramChannel.open()) {
+      long before = client.datagramsRead();
+      int strangers = 200;
+      for (int i = 0; i < strangers; i++) {
+        stranger.send(java.nio.ByteBuffer.wrap(new byte[40]), client.localAddress());
+      }
+      // The echo comes back after the stranger's datagrams were queued, if they were.
+      client.send(0, new byte[] {1});
+      await().atMost(WAIT).until(() -> received.size() == 1);
+      assertThat(client.datagramsRead() - before)
+          .as("the server's few datagrams, none of the stranger's %d", strangers)
+          .isLessThan(strangers);
+      assertThat(client.isConnected()).isTrue();
+    }
+  }
+
+  @Test
+  void aClientOfAPortNobodyListensOnTimesOutLikeAnyOther() throws Exception {
+    // On a connected socket the kernel reports the ICMP port-unreachable answers to the client's
+    // requests as read errors; they must not end the attempt early or another way.
+    int port;
+    try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open()) {
+      probe.bind(new InetSocketAddress("127.0.0.1", 0));
+      port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
+    RealtimeClient client =
+        RealtimeClient.builder(new InetSocketAddress("127.0.0.1", port))
+            .handshake(
+                io.gamewire.protocol.realtime.HandshakeConfig.defaults()
+                    .withConnectTimeoutNanos(Duration.ofMillis(1500).toNanos()))
+            .build();
+    try {
+      assertThatThrownBy(client::connect)
+          .isInstanceOf(RealtimeConnectException.class)
+          .satisfies(
+              e ->
+                  assertThat(((RealtimeConnectException) e).failure())
+                      .isEqualTo(ConnectFailure.TIMED_OUT));
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
   void fullServerDeniesWithAClearMessage() throws Exception {
     try (RealtimeServer server =
             RealtimeServer.builder().bind("127.0.0.1:0").maxClients(1).build().start();

@@ -141,7 +141,8 @@ public final class StateBench {
       double movesPerSecond,
       double processCpuMillisPerSecond,
       long joinsRepeated,
-      Map<String, Object> bytesAccount) {
+      Map<String, Object> bytesAccount,
+      Map<String, Object> gc) {
 
     public double serverCpuMillisPerSecondPerClient() {
       return serverCpuMillisPerSecond / Math.max(1, connected);
@@ -198,6 +199,7 @@ public final class StateBench {
       if (bytesAccount != null) {
         m.put("bytesAccountPerSecondPerClient", bytesAccount);
       }
+      m.put("gcDuringWindow", gc);
       m.put("windowSeconds", round(windowSeconds));
       m.put("warmupSeconds", settings.warmupSeconds());
       return m;
@@ -379,6 +381,7 @@ public final class StateBench {
         packetsBefore += st == null ? 0 : st.packetsIn();
       }
       Map<Long, Long> cpuBefore = serverCpu(mx);
+      Map<String, long[]> gcBefore = gcTotals();
       long processBefore = processCpuNanos();
       long start = System.nanoTime();
       recording.set(true);
@@ -394,6 +397,7 @@ public final class StateBench {
       }
       long end = System.nanoTime();
       Map<Long, Long> cpuAfter = serverCpu(mx);
+      Map<String, long[]> gcAfter = gcTotals();
       long processAfter = processCpuNanos();
       double window = (end - start) / 1e9;
       double sum = 0;
@@ -439,7 +443,8 @@ public final class StateBench {
           moves.get() / window,
           processAfter < 0 ? Double.NaN : (processAfter - processBefore) / 1e6 / window,
           joinsRepeated,
-          relay == null ? null : relay.perSecondPerClient(window, n));
+          relay == null ? null : relay.perSecondPerClient(window, n),
+          gcDuring(gcBefore, gcAfter));
     } finally {
       stop.set(true);
       for (GameClient c : clients) {
@@ -455,6 +460,35 @@ public final class StateBench {
       clientThreads.close();
       serverThreads.close();
     }
+  }
+
+  /** Collections and milliseconds so far, by collector (the JVM's own names). */
+  private static Map<String, long[]> gcTotals() {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    for (java.lang.management.GarbageCollectorMXBean b :
+        ManagementFactory.getGarbageCollectorMXBeans()) {
+      m.put(b.getName(), new long[] {b.getCollectionCount(), b.getCollectionTime()});
+    }
+    return m;
+  }
+
+  /**
+   * What each collector did in the window: {@code {name: {count, millis}}}. For a concurrent
+   * collector (ZGC's cycles) the milliseconds are mostly not pauses; its pauses have their own
+   * entry where the JVM reports them.
+   */
+  private static Map<String, Object> gcDuring(
+      Map<String, long[]> before, Map<String, long[]> after) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    after.forEach(
+        (name, a) -> {
+          long[] b = before.getOrDefault(name, new long[2]);
+          Map<String, Object> e = new LinkedHashMap<>();
+          e.put("count", a[0] - b[0]);
+          e.put("millis", a[1] - b[1]);
+          m.put(name, e);
+        });
+    return m;
   }
 
   /** The entities scenario: N entities, a share of them moved (and some hurt) every tick. */

@@ -249,5 +249,19 @@ public final class StateBenchCommand implements Callable<Integer> {
           r.movesPerSecond(),
           r.updatesPerSecond());
     }
+    StringBuilder gc = new StringBuilder();
+    r.gc()
+        .forEach(
+            (name, v) -> {
+              Map<?, ?> e = (Map<?, ?>) v;
+              gc.append(gc.length() == 0 ? "" : ", ")
+                  .append(name)
+                  .append(' ')
+                  .append(e.get("count"))
+                  .append(" (")
+                  .append(e.get("millis"))
+                  .append(" ms)");
+            });
+    out.printf(Locale.ROOT, "  garbage collection in the window: %s%n", gc);
   }
 }

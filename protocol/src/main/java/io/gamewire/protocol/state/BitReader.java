@@ -42,6 +42,16 @@ final class BitReader {
     return this;
   }
 
+  /** Starts reading all of {@code in} in place; the caller leaves it unchanged meanwhile. */
+  BitReader reset(byte[] in) {
+    this.buf = in;
+    this.pos = 0;
+    this.end = in.length;
+    this.acc = 0;
+    this.accBits = 0;
+    return this;
+  }
+
   /** Bits not yet read. */
   long remaining() {
     return ((long) (end - pos) << 3) + accBits;

@@ -103,6 +103,11 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
     return new Builder(root, size, edit);
   }
 
+  /** A builder with no map yet, to be started by {@link Builder#restart}. */
+  static Builder idleBuilder() {
+    return new Builder(null, 0, null);
+  }
+
   /**
    * Changes to a {@link PersistentMap} gathered before one {@link #build}; single use, and not
    * thread-safe. The map it started from never changes.
@@ -110,7 +115,7 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
   public static final class Builder {
     private Node root;
     private int size;
-    private final Edit edit;
+    private Edit edit;
 
     private Builder(Node root, int size, Edit edit) {
       this.root = root;
@@ -154,7 +159,18 @@ public final class PersistentMap extends AbstractMap<Object, Object> {
       return size;
     }
 
-    /** The map; the builder can be used no further. */
+    /**
+     * Starts this builder over on {@code from}, as {@code from.toBuilder(edit)} would make a new
+     * one: for a caller that builds many maps one after another (a decoder keeps one per depth).
+     */
+    Builder restart(PersistentMap from, Edit edit) {
+      this.root = from.root;
+      this.size = from.size;
+      this.edit = edit;
+      return this;
+    }
+
+    /** The map; the builder can be used no further (until {@link #restart}). */
     public PersistentMap build() {
       Node r = root();
       root = null;

@@ -2,7 +2,6 @@ package io.gamewire.protocol.state;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -747,6 +746,7 @@ public final class StateDeltaCodec {
     private int messageKeys;
     private int deltaOrder; // of the delta being read
     private PersistentMap.Edit edit; // of the delta being read
+    private PersistentMap.Builder[] builders = new PersistentMap.Builder[8];
     private long nodes;
     private long outputBytes;
 
@@ -760,10 +760,11 @@ public final class StateDeltaCodec {
       return keys.size();
     }
 
-    /** {@link #decode(ByteBuf, Map)} of a whole array. */
+    /** {@link #decode(ByteBuf, Map)} of a whole array, read in place. */
     public Map<Object, Object> decode(byte[] delta, Map<Object, Object> from)
         throws MalformedMessageException {
-      return decode(Unpooled.wrappedBuffer(delta), from);
+      r.reset(delta);
+      return decodeReset(from);
     }
 
     /**
@@ -772,30 +773,16 @@ public final class StateDeltaCodec {
      */
     public Map<Object, Object> decode(ByteBuf in, Map<Object, Object> from)
         throws MalformedMessageException {
+      r.reset(in);
+      return decodeReset(from);
+    }
+
+    /** Decodes what the bit reader was just reset to; keys it defined are undone if it fails. */
+    private Map<Object, Object> decodeReset(Map<Object, Object> from)
+        throws MalformedMessageException {
       int committed = keys.size();
-      edit = new PersistentMap.Edit(); // nothing built under it is handed out before we return
-      nodes = 0;
-      outputBytes = 0;
       try {
-        r.reset(in);
-        deltaOrder = (int) r.bits(DELTA_ORDER_BITS);
-        long base = r.count(K_COUNT);
-        if (base > keys.size()) {
-          throw new MalformedMessageException(
-              "state delta assumes " + base + " known keys, this receiver has " + keys.size());
-        }
-        long count = r.count(K_COUNT);
-        if (count > config.maxKeys() - base) {
-          throw new MalformedMessageException(
-              "state delta defines keys up to " + (base + count) + ", over " + config.maxKeys());
-        }
-        messageKeys = (int) base;
-        for (long i = 0; i < count; i++) {
-          define(readString());
-        }
-        Map<Object, Object> out = readMapDiff(from, 0);
-        r.expectEnd();
-        return out;
+        return readDelta(from);
       } catch (MalformedMessageException e) {
         truncateKeys(committed);
         throw e;
@@ -803,6 +790,36 @@ public final class StateDeltaCodec {
         // A malformed delta met a state it does not fit; never let that escape as anything else.
         truncateKeys(committed);
         throw new MalformedMessageException("state delta does not fit the state: " + e, e);
+      }
+    }
+
+    private Map<Object, Object> readDelta(Map<Object, Object> from)
+        throws MalformedMessageException {
+      edit = new PersistentMap.Edit(); // nothing built under it is handed out before we return
+      nodes = 0;
+      outputBytes = 0;
+      readHead();
+      Map<Object, Object> out = readMapDiff(from, 0);
+      r.expectEnd();
+      return out;
+    }
+
+    /** The delta's numeric order and its key definitions. */
+    private void readHead() throws MalformedMessageException {
+      deltaOrder = (int) r.bits(DELTA_ORDER_BITS);
+      long base = r.count(K_COUNT);
+      if (base > keys.size()) {
+        throw new MalformedMessageException(
+            "state delta assumes " + base + " known keys, this receiver has " + keys.size());
+      }
+      long count = r.count(K_COUNT);
+      if (count > config.maxKeys() - base) {
+        throw new MalformedMessageException(
+            "state delta defines keys up to " + (base + count) + ", over " + config.maxKeys());
+      }
+      messageKeys = (int) base;
+      for (long i = 0; i < count; i++) {
+        define(readString());
       }
     }
 
@@ -866,14 +883,14 @@ public final class StateDeltaCodec {
         }
         prev = key;
         if (out == null) {
-          out = persistent(old).toBuilder(edit);
+          out = builderAt(depth).restart(persistent(old), edit);
         }
         readOp(out, key, depth);
       }
       while (r.bit()) {
         String key = readKey();
         if (out == null) {
-          out = persistent(old).toBuilder(edit);
+          out = builderAt(depth).restart(persistent(old), edit);
         }
         readOp(out, key, depth);
       }
@@ -891,6 +908,18 @@ public final class StateDeltaCodec {
       }
       count(old.size());
       return PersistentMap.copyOf(old);
+    }
+
+    /** The builder for maps at {@code depth}: one per depth, since a map's ops nest deeper. */
+    private PersistentMap.Builder builderAt(int depth) {
+      if (depth >= builders.length) {
+        builders = Arrays.copyOf(builders, Math.max(depth + 1, 2 * builders.length));
+      }
+      PersistentMap.Builder b = builders[depth];
+      if (b == null) {
+        b = builders[depth] = PersistentMap.idleBuilder();
+      }
+      return b;
     }
 
     private String readKey() throws MalformedMessageException {

@@ -2,6 +2,7 @@ package io.gamewire.protocol.state;
 
 import io.gamewire.protocol.msgpack.MalformedMessageException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,8 +15,15 @@ import java.util.Map;
  * than the current one: a late or duplicated update never moves the state backwards. Without the
  * base it reports that a resync is due (at most every {@link #RESYNC_INTERVAL_NANOS}).
  *
- * <p>Not thread-safe: the caller serialises {@link #onUpdate}; {@link #state()} and {@link
- * #timeOrder()} may be read from any thread (each is published whole, not the pair together).
+ * <p>Decoding can wait: {@link #offer} keeps an update as its delta against its base, and {@link
+ * #settle} decodes the newest one (and whatever it is built on) when the caller is about to show
+ * it, at the end of a read batch. A client that fell behind and reads several updates at once then
+ * decodes one of them, not each; an update kept undecoded is still a version the server may base
+ * later updates on, and is decoded if one does. {@link #onUpdate} is offer and settle in one.
+ *
+ * <p>Not thread-safe: the caller serialises {@link #offer}, {@link #settle} and {@link #onUpdate};
+ * {@link #state()} and {@link #timeOrder()} may be read from any thread (each is published whole,
+ * not the pair together).
  */
 public final class StateSyncReceiver {
   /**
@@ -29,14 +37,20 @@ public final class StateSyncReceiver {
    */
   public static final int VERSIONS_KEPT = 8;
 
+  /**
+   * The longest chain of undecoded versions: an update whose base is this many undecoded updates
+   * deep is decoded on arrival, so that settling never decodes more than this many at once.
+   */
+  static final int MAX_UNDECODED_CHAIN = VERSIONS_KEPT;
+
   /** The shortest spacing of resync requests (100 ms). */
   public static final long RESYNC_INTERVAL_NANOS = 100_000_000L;
 
   /** What an update did. */
   public enum Outcome {
-    /** Applied: a newer state is current. */
+    /** Applied: a newer state is current (after {@link #settle}, when offered). */
     APPLIED,
-    /** Decoded and kept, but not newer than the current state. */
+    /** Kept, but not newer than the current state. */
     OLDER,
     /** Its base is not held; nothing changed. */
     NO_BASE,
@@ -44,36 +58,77 @@ public final class StateSyncReceiver {
     RESYNC
   }
 
+  /** A version held: decoded, or its delta and the version it applies to, until it is needed. */
+  private static final class Held {
+    final int timeOrder;
+    Map<Object, Object> state; // null until decoded
+    Held base; // while undecoded
+    byte[] delta; // while undecoded
+    int chain; // undecoded versions from this one down to a decoded one, itself included
+
+    Held(int timeOrder, Map<Object, Object> state) {
+      this.timeOrder = timeOrder;
+      this.state = state;
+    }
+
+    Held(int timeOrder, Held base, byte[] delta) {
+      this.timeOrder = timeOrder;
+      this.base = base;
+      this.delta = delta;
+      this.chain = base.state != null ? 1 : base.chain + 1;
+    }
+  }
+
+  private static final Held NOTHING = new Held(TimeOrder.NONE, StateTree.EMPTY);
+
   private final NativeStateFormat format =
       new NativeStateFormat(io.gamewire.protocol.msgpack.MsgpackLimits.DEFAULT);
   private final StateDeltaCodec.Decoder decoder;
-  private final Map<Integer, Map<Object, Object>> versions =
+  private final Map<Integer, Held> versions =
       new LinkedHashMap<>(16, 0.75f, true) { // access order: a base in use is refreshed
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, Map<Object, Object>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Integer, Held> eldest) {
           return size() > VERSIONS_KEPT;
         }
       };
   private volatile Map<Object, Object> state = StateTree.EMPTY;
   private volatile int timeOrder = TimeOrder.NONE;
+  private Held shown = NOTHING; // what state and timeOrder publish
+  private Held newest = NOTHING; // shown, or a newer version not yet settled
   private long lastResyncNanos;
   private boolean resyncedOnce;
   private long applied;
   private long ignored;
+  private long decodes;
 
   public StateSyncReceiver(StateCodecConfig config) {
     this.decoder = new StateDeltaCodec(config).decoder();
   }
 
   /**
-   * Handles an UPDATE message.
+   * Handles an UPDATE message and decodes it at once if it is the newest ({@link #offer} then
+   * {@link #settle}).
    *
    * @throws MalformedMessageException when the message or its delta is malformed (nothing changed)
    */
   public Outcome onUpdate(long nowNanos, ByteBuf message) throws MalformedMessageException {
+    Outcome o = offer(nowNanos, message);
+    if (o == Outcome.APPLIED) {
+      settle();
+    }
+    return o;
+  }
+
+  /**
+   * Handles an UPDATE message, keeping its delta undecoded until {@link #settle} or a later update
+   * needs it. The message is read and may be released on return.
+   *
+   * @throws MalformedMessageException when the message is malformed (nothing changed); its delta is
+   *     checked as it is decoded
+   */
+  public Outcome offer(long nowNanos, ByteBuf message) throws MalformedMessageException {
     NativeStateFormat.Update u = format.readUpdate(message);
-    Map<Object, Object> base =
-        u.base() == TimeOrder.NONE ? StateTree.EMPTY : versions.get(u.base());
+    Held base = u.base() == TimeOrder.NONE ? NOTHING : versions.get(u.base());
     if (base == null) {
       ignored++;
       if (resyncedOnce && nowNanos - lastResyncNanos < RESYNC_INTERVAL_NANOS) {
@@ -83,19 +138,63 @@ public final class StateSyncReceiver {
       lastResyncNanos = nowNanos;
       return Outcome.RESYNC;
     }
-    Map<Object, Object> next = versions.get(u.timeOrder());
+    Held next = versions.get(u.timeOrder());
     if (next == null) {
-      next = decoder.decode(u.delta(), base);
+      // Key ids are the sender's, for good: a delta decoded late defines the ones it defines again,
+      // and a delta that assumes keys from its base is decoded after that base.
+      next = new Held(u.timeOrder(), base, ByteBufUtil.getBytes(u.delta()));
+      if (next.chain > MAX_UNDECODED_CHAIN) {
+        decode(next);
+      }
       versions.put(u.timeOrder(), next);
     }
-    if (timeOrder == TimeOrder.NONE || TimeOrder.isNewer(u.timeOrder(), timeOrder)) {
-      state = next;
-      timeOrder = u.timeOrder();
+    if (newest.timeOrder == TimeOrder.NONE || TimeOrder.isNewer(u.timeOrder(), newest.timeOrder)) {
+      newest = next;
       applied++;
       return Outcome.APPLIED;
     }
     ignored++;
     return Outcome.OLDER;
+  }
+
+  /**
+   * Decodes the newest version offered, if it is not current yet, and makes it current.
+   *
+   * @return whether the current state changed
+   * @throws MalformedMessageException when its delta (or one it is built on) is malformed: that
+   *     version is dropped, as is every kept version built on it, and the current one stays
+   */
+  public boolean settle() throws MalformedMessageException {
+    if (newest == shown) {
+      return false;
+    }
+    try {
+      Map<Object, Object> s = decode(newest);
+      shown = newest;
+      state = s;
+      timeOrder = newest.timeOrder;
+      return true;
+    } finally {
+      newest = shown;
+    }
+  }
+
+  /** Decodes {@code h} and the undecoded versions below it; a version that fails is dropped. */
+  private Map<Object, Object> decode(Held h) throws MalformedMessageException {
+    if (h.state != null) {
+      return h.state;
+    }
+    try {
+      h.state = decoder.decode(h.delta, decode(h.base));
+      decodes++;
+    } catch (MalformedMessageException e) {
+      versions.remove(h.timeOrder, h);
+      throw e;
+    }
+    h.base = null;
+    h.delta = null;
+    h.chain = 0;
+    return h.state;
   }
 
   /** The current state (immutable; empty before the first update). */
@@ -108,7 +207,12 @@ public final class StateSyncReceiver {
     return timeOrder;
   }
 
-  /** Updates applied, and updates not applied (older, or without a held base). */
+  /** Deltas decoded so far. */
+  long decodes() {
+    return decodes;
+  }
+
+  /** Updates applied (made newest), and updates not applied (older, or without a held base). */
   public long[] counts() {
     return new long[] {applied, ignored};
   }

@@ -160,8 +160,11 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   protected abstract void handle(long nowNanos, InetSocketAddress from, ByteBuf datagram);
 
-  /** The next datagram to write, or null. */
-  protected abstract DatagramPacket poll(long nowNanos);
+  /**
+   * The next datagram to write, or null: a {@link DatagramPacket}, or on a connected channel its
+   * bare {@link ByteBuf} (no address to carry, convert or compare).
+   */
+  protected abstract Object poll(long nowNanos);
 
   protected abstract long nextTimeoutNanos();
 
@@ -169,6 +172,12 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   /** Hands one queued message to the endpoint; the driver releases {@code s.data()} afterwards. */
   protected abstract void deliver(long nowNanos, Send s);
+
+  /**
+   * Called when a batch of datagrams has been read and before its output is written; work that only
+   * the newest of several messages needs can wait for it. The default does nothing.
+   */
+  protected void readBatchEnded() {}
 
   /**
    * Whether the endpoint has output that must be written before the rest of the read batch is
@@ -240,6 +249,11 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     inRead = false;
     readBatches++;
+    try {
+      readBatchEnded();
+    } catch (RuntimeException e) {
+      log.warn("realtime endpoint failed at the end of a read batch", e);
+    }
     flush();
   }
 
@@ -390,7 +404,7 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
         outputStalls++;
         break;
       }
-      DatagramPacket p = poll(now);
+      Object p = poll(now);
       if (p == null) {
         break;
       }

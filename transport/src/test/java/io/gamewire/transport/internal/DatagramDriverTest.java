@@ -11,6 +11,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +47,8 @@ class DatagramDriverTest {
   static final class FakeDriver extends DatagramDriver {
     final Queue<ByteBuf> output = new ArrayDeque<>();
     final int fanOut;
+    final List<Integer> batchEnds = new ArrayList<>(); // datagrams handled at each batch end
+    int handled;
 
     FakeDriver(int fanOut) {
       super(1024);
@@ -59,11 +63,18 @@ class DatagramDriverTest {
 
     @Override
     protected void handle(long nowNanos, InetSocketAddress from, ByteBuf datagram) {
+      handled++;
       produce();
     }
 
     @Override
-    protected DatagramPacket poll(long nowNanos) {
+    protected void readBatchEnded() {
+      batchEnds.add(handled);
+      output.add(Unpooled.buffer(8).writeLong(-1)); // written with the batch's output
+    }
+
+    @Override
+    protected Object poll(long nowNanos) {
       ByteBuf d = output.poll();
       return d == null ? null : new DatagramPacket(d, PEER);
     }
@@ -135,7 +146,8 @@ class DatagramDriverTest {
         batch[i] = new DatagramPacket(Unpooled.buffer(4).writeInt(i), PEER, PEER);
       }
       ch.writeInbound(batch); // 40 channelRead, then one channelReadComplete
-      assertThat(counter.writes).isEqualTo(120);
+      assertThat(driver.batchEnds).as("one batch end, after all 40").containsExactly(40);
+      assertThat(counter.writes).as("three per datagram, and the batch end's").isEqualTo(121);
       assertThat(counter.flushes).isEqualTo(1);
     } finally {
       ch.finishAndReleaseAll();
