@@ -12,6 +12,7 @@ import java.awt.GraphicsEnvironment;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,6 +82,10 @@ public final class GameClientCommand implements Callable<Integer> {
       description = "Leave after this many seconds (default: play until stopped).")
   double seconds;
 
+  /** host:port, [v6]:port or a dotted IPv4 address: not what server names usually look like. */
+  private static final Pattern ADDRESS_LIKE =
+      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):\\d{1,5}|\\d{1,3}(\\.\\d{1,3}){3}");
+
   private final Terminal terminal;
 
   public GameClientCommand(Terminal terminal) {
@@ -115,7 +120,7 @@ public final class GameClientCommand implements Callable<Integer> {
                     Addresses.resolve(connector, io.gamewire.connector.Connector.DEFAULT_PORT),
                     serverName)
                 : TileClient.direct(Addresses.resolve(address, RealtimeServer.DEFAULT_PORT));
-    try (TileClient me = DemoCommand.join(dialer, name)) {
+    try (TileClient me = join(dialer)) {
       terminal.out().println(name + " joined " + dialer.describe() + " as player " + me.id());
       if (bot) {
         playBot(new TileBot(me, botMode, System.nanoTime()));
@@ -124,6 +129,25 @@ public final class GameClientCommand implements Callable<Integer> {
       }
     }
     return Main.EXIT_OK;
+  }
+
+  /**
+   * Joins through {@code dialer}. {@code --lan} takes an optional NAME, so an address written after
+   * it is read as a server name; when no server of that name is found, the error says so.
+   */
+  private TileClient join(TileClient.Dialer dialer) {
+    try {
+      return DemoCommand.join(dialer, name);
+    } catch (CommandFailure e) {
+      if (lan != null && ADDRESS_LIKE.matcher(lan).matches()) {
+        throw new CommandFailure(
+            e.getMessage()
+                + "; '"
+                + lan
+                + "' looks like an address: to join it, give it as ADDR without --lan");
+      }
+      throw e;
+    }
   }
 
   private void playBot(TileBot bot) {

@@ -214,6 +214,16 @@ class TileDemoTest {
                   + ")"
                   + System.lineSeparator());
 
+      // An address after --lan is read as its NAME; the error tells what happened.
+      Cli.Result addressAsName =
+          Cli.run(
+              "game-client", "--lan", address, "--lan-port", lanPort, "--name", "lost", "--bot");
+      assertThat(addressAsName.exit()).isEqualTo(Main.EXIT_FAILURE);
+      assertThat(addressAsName.err())
+          .contains("no tile server named '" + address + "' on the LAN")
+          .contains(
+              "'" + address + "' looks like an address: to join it, give it as ADDR without --lan");
+
       Cli.Result both = Cli.run("game-client", address, "--lan", "--name", "two", "--bot");
       assertThat(both.exit()).isEqualTo(Main.EXIT_FAILURE);
       assertThat(both.err())
