@@ -596,10 +596,7 @@ public final class RealtimeClient implements AutoCloseable {
 
     /** Messages waiting for the I/O thread before {@code send} returns false (default 16384). */
     public Builder maxQueuedSends(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("maxQueuedSends must be at least 1, was " + n);
-      }
-      this.maxQueuedSends = n;
+      this.maxQueuedSends = DatagramDriver.checkMaxQueuedSends(n);
       return this;
     }
 
@@ -609,10 +606,7 @@ public final class RealtimeClient implements AutoCloseable {
      * output pass.
      */
     public Builder maxDatagramsPerRead(int n) {
-      if (n < 1 || n > 4096) {
-        throw new IllegalArgumentException("maxDatagramsPerRead must be in 1..4096, was " + n);
-      }
-      this.maxDatagramsPerRead = n;
+      this.maxDatagramsPerRead = DatagramDriver.checkMaxDatagramsPerRead(n);
       return this;
     }
 
@@ -622,10 +616,7 @@ public final class RealtimeClient implements AutoCloseable {
      * connections (docs/PROTOCOL.md section 8).
      */
     public Builder maxPendingWriteBytes(int n) {
-      if (n < 16 * 1024) {
-        throw new IllegalArgumentException("maxPendingWriteBytes must be at least 16384, was " + n);
-      }
-      this.maxPendingWriteBytes = n;
+      this.maxPendingWriteBytes = DatagramDriver.checkMaxPendingWriteBytes(n);
       return this;
     }
 

@@ -156,6 +156,32 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
     return max;
   }
 
+  // ---------------------------------------------------------------- settings both builders share
+
+  /** {@code n}, if it is a valid bound on sends queued for the I/O thread (at least 1). */
+  public static int checkMaxQueuedSends(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("maxQueuedSends must be at least 1, was " + n);
+    }
+    return n;
+  }
+
+  /** {@code n}, if it is a valid count of datagrams per read batch (1..4096). */
+  public static int checkMaxDatagramsPerRead(int n) {
+    if (n < 1 || n > 4096) {
+      throw new IllegalArgumentException("maxDatagramsPerRead must be in 1..4096, was " + n);
+    }
+    return n;
+  }
+
+  /** {@code n}, if it is a valid bound on bytes pending in the socket (at least 16 KiB). */
+  public static int checkMaxPendingWriteBytes(int n) {
+    if (n < 16 * 1024) {
+      throw new IllegalArgumentException("maxPendingWriteBytes must be at least 16384, was " + n);
+    }
+    return n;
+  }
+
   // ---------------------------------------------------------------- endpoint adapter (loop)
 
   protected abstract void handle(long nowNanos, InetSocketAddress from, ByteBuf datagram);

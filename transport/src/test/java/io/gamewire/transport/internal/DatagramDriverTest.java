@@ -1,6 +1,7 @@
 package io.gamewire.transport.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -152,5 +153,18 @@ class DatagramDriverTest {
     } finally {
       ch.finishAndReleaseAll();
     }
+  }
+
+  @Test
+  void builderSettingsOutsideTheirRangeAreRefusedWithTheirName() {
+    assertThat(DatagramDriver.checkMaxQueuedSends(1)).isEqualTo(1);
+    assertThat(DatagramDriver.checkMaxDatagramsPerRead(4096)).isEqualTo(4096);
+    assertThat(DatagramDriver.checkMaxPendingWriteBytes(16 * 1024)).isEqualTo(16 * 1024);
+    assertThatThrownBy(() -> DatagramDriver.checkMaxQueuedSends(0))
+        .hasMessage("maxQueuedSends must be at least 1, was 0");
+    assertThatThrownBy(() -> DatagramDriver.checkMaxDatagramsPerRead(4097))
+        .hasMessage("maxDatagramsPerRead must be in 1..4096, was 4097");
+    assertThatThrownBy(() -> DatagramDriver.checkMaxPendingWriteBytes(100))
+        .hasMessage("maxPendingWriteBytes must be at least 16384, was 100");
   }
 }
