@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -78,11 +79,13 @@ public abstract class DatagramDriver extends ChannelInboundHandlerAdapter {
 
   /**
    * The receive allocator: {@code datagramBytes} per datagram, at most {@code maxDatagramsPerRead}
-   * datagrams per read batch, and one datagram per batch while the traffic is sparse ({@link
-   * ReadBatchAllocator}).
+   * datagrams per read batch.
    */
-  public static ReadBatchAllocator receiveAllocator(int datagramBytes, int maxDatagramsPerRead) {
-    return new ReadBatchAllocator(datagramBytes, maxDatagramsPerRead);
+  public static FixedRecvByteBufAllocator receiveAllocator(
+      int datagramBytes, int maxDatagramsPerRead) {
+    FixedRecvByteBufAllocator a = new FixedRecvByteBufAllocator(datagramBytes);
+    a.maxMessagesPerRead(maxDatagramsPerRead);
+    return a;
   }
 
   /** Water marks that bound pending writes to {@code maxPendingBytes} (resume at half). */
