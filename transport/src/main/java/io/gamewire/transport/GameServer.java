@@ -305,6 +305,11 @@ public final class GameServer implements AutoCloseable {
   }
 
   /** Clients connected now, both profiles. */
+  /** State send ticks so far: each sends every client its update (a timing probe for benches). */
+  public long sendTicks() {
+    return ticksSent;
+  }
+
   public int clientCount() {
     return sync.clientCount() + pygaseClients.size();
   }

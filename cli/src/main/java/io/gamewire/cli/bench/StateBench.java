@@ -138,6 +138,8 @@ public final class StateBench {
       double updateIntervalP50Millis,
       double updateIntervalP99Millis,
       double updateIntervalMaxMillis,
+      double serverSendIntervalP99Millis,
+      double serverSendIntervalMaxMillis,
       double movesPerSecond,
       double processCpuMillisPerSecond,
       long joinsRepeated,
@@ -190,6 +192,8 @@ public final class StateBench {
       m.put("updateIntervalP99Millis", round(updateIntervalP99Millis));
       m.put("updateIntervalMaxMillis", round(updateIntervalMaxMillis));
       m.put("timingHeld", timingHeld());
+      m.put("serverSendIntervalP99Millis", round(serverSendIntervalP99Millis));
+      m.put("serverSendIntervalMaxMillis", round(serverSendIntervalMaxMillis));
       if (settings.scenario() == Scenario.CHASE) {
         m.put("movesPerSecond", round(movesPerSecond));
         m.put("joinsRepeated", joinsRepeated);
@@ -333,6 +337,9 @@ public final class StateBench {
 
       // The interval sampler watches the first client's versions.
       Histogram intervals = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      // The server's side of the same question: the interval between its send ticks.
+      Histogram sendIntervals = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      GameServer sending = self.get();
       AtomicBoolean recording = new AtomicBoolean();
       AtomicLong versionsSeen = new AtomicLong();
       GameClient watched = clients.get(0);
@@ -341,9 +348,20 @@ public final class StateBench {
               () -> {
                 int last = watched.timeOrder();
                 long lastNanos = System.nanoTime();
+                long lastSend = sending == null ? 0 : sending.sendTicks();
+                long lastSendNanos = lastNanos;
                 while (!stop.get()) {
                   int t = watched.timeOrder();
                   long now = System.nanoTime();
+                  long sends = sending == null ? 0 : sending.sendTicks();
+                  if (sends != lastSend) {
+                    if (recording.get()) {
+                      sendIntervals.recordValue(
+                          Math.min(now - lastSendNanos, sendIntervals.getHighestTrackableValue()));
+                    }
+                    lastSend = sends;
+                    lastSendNanos = now;
+                  }
                   if (t != last) {
                     if (recording.get()) {
                       intervals.recordValue(
@@ -440,6 +458,10 @@ public final class StateBench {
           intervals.getTotalCount() == 0 ? Double.NaN : intervals.getValueAtPercentile(50) / 1e6,
           intervals.getTotalCount() == 0 ? Double.NaN : intervals.getValueAtPercentile(99) / 1e6,
           intervals.getTotalCount() == 0 ? Double.NaN : intervals.getMaxValue() / 1e6,
+          sendIntervals.getTotalCount() == 0
+              ? Double.NaN
+              : sendIntervals.getValueAtPercentile(99) / 1e6,
+          sendIntervals.getTotalCount() == 0 ? Double.NaN : sendIntervals.getMaxValue() / 1e6,
           moves.get() / window,
           processAfter < 0 ? Double.NaN : (processAfter - processBefore) / 1e6 / window,
           joinsRepeated,

@@ -262,6 +262,11 @@ public final class StateBenchCommand implements Callable<Integer> {
                   .append(e.get("millis"))
                   .append(" ms)");
             });
-    out.printf(Locale.ROOT, "  garbage collection in the window: %s%n", gc);
+    out.printf(
+        Locale.ROOT,
+        "  server send ticks every %.1f ms p99 (max %.1f); garbage collection in the window: %s%n",
+        r.serverSendIntervalP99Millis(),
+        r.serverSendIntervalMaxMillis(),
+        gc);
   }
 }
