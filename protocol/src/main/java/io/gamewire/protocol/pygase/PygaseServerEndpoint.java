@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server side of the PyGaSe 0.3.1 profile on one socket (docs/PYGASE.md), sans-I/O: datagrams
@@ -79,12 +81,18 @@ public final class PygaseServerEndpoint implements AutoCloseable {
   private boolean shutdownReported;
   private boolean closed;
 
+  /** The shortest spacing of warnings about updates too large for a package (10 s). */
+  static final long OVERSIZE_WARNING_NANOS = 10_000_000_000L;
+
+  private static final Logger log = LoggerFactory.getLogger(PygaseServerEndpoint.class);
+
   private long notPygase;
   private long malformed;
   private long refused;
   private long duplicates;
   private long shutdownIgnored;
   private long oversizedUpdates;
+  private long oversizeWarnedAt = Long.MIN_VALUE;
   private long sourceFailures;
   private long listenerFailures;
 
@@ -207,6 +215,7 @@ public final class PygaseServerEndpoint implements AutoCloseable {
       fits = codec.writeServerPackage(d, seq, c.link.ack(), c.link.ackBitfield(), update);
       if (!fits) {
         oversizedUpdates++;
+        warnOversized(now, c, update);
       }
     } catch (RuntimeException e) {
       sourceFailures++; // a value outside the model in the state
@@ -224,6 +233,25 @@ public final class PygaseServerEndpoint implements AutoCloseable {
     }
     c.link.onSent(now, seq, d.readableBytes(), events);
     return d;
+  }
+
+  /**
+   * Says, at most every {@link #OVERSIZE_WARNING_NANOS}, that a client's update does not fit: the
+   * game's state outgrew the PyGaSe wire, and its PyGaSe clients see nothing new until it shrinks.
+   */
+  private void warnOversized(long now, Client c, PygaseUpdate update) {
+    if (oversizeWarnedAt != Long.MIN_VALUE && now - oversizeWarnedAt < OVERSIZE_WARNING_NANOS) {
+      return;
+    }
+    oversizeWarnedAt = now;
+    log.warn(
+        "the state update for PyGaSe client {} takes {} bytes, more than PyGaSe's {}-byte package:"
+            + " PyGaSe clients get no new state until it is smaller (the native profile has no such"
+            + " limit); {} updates skipped so far",
+        c.address,
+        codec.encodeUpdate(update).length,
+        PygaseWire.MAX_PACKAGE_BYTES,
+        oversizedUpdates);
   }
 
   /** When {@link #handleTimeout} or {@link #pollDatagram} next has work, or Long.MAX_VALUE. */

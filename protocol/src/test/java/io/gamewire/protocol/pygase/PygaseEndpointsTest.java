@@ -336,6 +336,29 @@ class PygaseEndpointsTest {
     assertThat(StateTree.deepEquals(c.state(), log.state)).isTrue();
   }
 
+  @Test
+  void aStateTooLargeForAPackageIsSkippedCountedAndSentOnceItFitsAgain() {
+    UpdateLog log = new UpdateLog(5);
+    PygaseServerEndpoint server = server(log, new ServerEvents());
+    ServerNode sn = new ServerNode(server, log);
+    ClientEvents ce = new ClientEvents();
+    PygaseClientEndpoint c = client(ce);
+    ClientNode cn = new ClientNode(C1, c);
+    SimulatedNetwork net =
+        new SimulatedNetwork(clock, 9).setDefaultConditions(LinkConditions.ideal());
+    log.push(Map.of("big", "x".repeat(3 * PygaseWire.MAX_PACKAGE_BYTES)));
+    c.connect(clock.nanos());
+    Drive drive = Drive.of(clock, net, sn, cn);
+    drive.runFor(Duration.ofMillis(500));
+    assertThat(server.oversizedUpdates()).as("send ticks skipped").isGreaterThan(5);
+    assertThat(c.timeOrder()).as("nothing fits, nothing arrives").isEqualTo(TimeOrder.NONE);
+    assertThat(server.clientCount()).isEqualTo(1);
+
+    log.push(Map.of("big", "small now"));
+    drive.until(Duration.ofSeconds(1), () -> c.timeOrder() == log.timeOrder);
+    assertThat(StateTree.deepEquals(c.state(), log.state)).isTrue();
+  }
+
   /** The state as it looks after a trip as float32. */
   static Map<Object, Object> floats32(Map<Object, Object> m) {
     Map<Object, Object> out = new LinkedHashMap<>();
