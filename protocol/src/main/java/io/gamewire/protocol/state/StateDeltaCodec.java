@@ -95,8 +95,12 @@ public final class StateDeltaCodec {
 
   private Object quantizeValue(Object v) {
     if (v instanceof Double d) {
-      double r = quantum.round(d);
-      return Double.doubleToLongBits(r) == Double.doubleToLongBits(d) ? v : (Object) r;
+      long n = quantum.index(d);
+      if (n == FloatQuantum.NONE) {
+        return v;
+      }
+      Double r = quantum.boxed(n);
+      return r.equals(d) ? v : r;
     }
     if (v instanceof Map<?, ?> m) {
       Map<Object, Object> out = null;
@@ -984,7 +988,7 @@ public final class StateDeltaCodec {
               && d <= 2 * FloatQuantum.LIMIT
               && m > -FloatQuantum.LIMIT
               && m < FloatQuantum.LIMIT) {
-            return quantum.value(m);
+            return quantum.boxed(m);
           }
           throw new MalformedMessageException("state delta moves a float out of range at " + where);
         }
@@ -1042,7 +1046,7 @@ public final class StateDeltaCodec {
             if (n <= -FloatQuantum.LIMIT || n >= FloatQuantum.LIMIT) {
               throw new MalformedMessageException("state delta quantized float out of range");
             }
-            return quantum.value(n);
+            return quantum.boxed(n);
           }
         case TAG_FLOAT32:
           return (double) Float.intBitsToFloat((int) r.bits(32));
