@@ -320,7 +320,10 @@ public final class StateBench {
                   + joinRefused
                   + " joins refused, "
                   + joinsRepeated
-                  + " repeated); try fewer clients or entities");
+                  + " repeated); try fewer clients or entities"
+                  + (s.profile() == GameClient.Profile.PYGASE
+                      ? " (PyGaSe's packages hold at most 2048 bytes: a larger state is never sent)"
+                      : ""));
         }
         if (s.scenario() == Scenario.CHASE && System.nanoTime() - nextJoin > 0) {
           // A player still without its PLAYER_CREATED: join again (the handler keys by client).
