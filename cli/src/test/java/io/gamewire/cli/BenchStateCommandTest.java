@@ -56,6 +56,9 @@ class BenchStateCommandTest {
       double p99 = ((Number) run.get("updateIntervalP99Millis")).doubleValue();
       assertThat(p50).isPositive();
       assertThat(p99).isGreaterThanOrEqualTo(p50);
+      assertThat(((Number) run.get("watchedClients")).intValue()).as("all 3 clients").isEqualTo(3);
+      assertThat(((Number) run.get("serverSendIntervalP99Millis")).doubleValue()).isPositive();
+      assertThat(run).containsKey("gcDuringWindow");
     }
     double nativeBytes = ((Number) runs.get(0).get("bytesPerSecondPerClient")).doubleValue();
     double pygaseBytes = ((Number) runs.get(1).get("bytesPerSecondPerClient")).doubleValue();

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs a game server and N clients on 127.0.0.1 in this process and measures state sync:"
           + " bytes received per second per client, server CPU per client, and the interval"
-          + " between the state versions one client sees (p50, p99).",
+          + " between the state versions clients see (p50, p99; up to 8 clients watched).",
       "Scenario entities: N entities {x, y, hp}, a share of them changing every tick; clients only"
           + " hold the state. Scenario chase: the chase example, every player sending a move 20"
           + " times a second.",
