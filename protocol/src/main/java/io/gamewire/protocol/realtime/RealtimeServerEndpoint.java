@@ -6,7 +6,6 @@ import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -90,9 +89,8 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
   private final Listener listener;
 
   private final Map<InetSocketAddress, Slot> byAddress = new HashMap<>();
-  private final Map<Integer, Slot> byId = new LinkedHashMap<>(); // in connection order
-  // byId for lookups by a primitive id: no boxing, no Integer to load and compare per send.
-  private final IntObjectHashMap<Slot> slotById = new IntObjectHashMap<>();
+  // Keyed by the primitive id: no boxing, no Integer to load and compare per send.
+  private final IntObjectHashMap<Slot> byId = new IntObjectHashMap<>();
   // byId's slots as an array for broadcasts (no iterator, no boxing per connection); rebuilt on
   // the next broadcast after a connection came or went.
   private Slot[] live = new Slot[0];
@@ -298,7 +296,6 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
     s.connection = new RealtimeConnection(config, s.token, now, alloc, s);
     byAddress.put(from, s);
     byId.put(s.id, s);
-    slotById.put(s.id, s);
     liveStale = true;
     markDirty(s);
     queueReply(from, accepted(s), n);
@@ -395,7 +392,6 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
         }
         if (s.connection.isClosed()) {
           byId.remove(s.id); // closed and nothing left to tell the peer
-          slotById.remove(s.id);
           liveStale = true;
           retire(s);
           s.removed = true;
@@ -514,7 +510,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       ByteBuf message,
       RealtimeConnection.MessageCallbacks callbacks,
       boolean copy) {
-    Slot s = slotById.get(connectionId);
+    Slot s = byId.get(connectionId);
     if (s == null || closed) {
       return false;
     }
@@ -530,7 +526,7 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
 
   /** Closes one connection, telling the peer {@code reasonCode} and {@code text}. */
   public void disconnect(long nowNanos, int connectionId, int reasonCode, String text) {
-    Slot s = slotById.get(connectionId);
+    Slot s = byId.get(connectionId);
     if (s != null) {
       s.connection.disconnect(nowNanos, reasonCode, text);
       markDirty(s);
@@ -549,7 +545,6 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
       retire(s);
     }
     byId.clear();
-    slotById.clear();
     byAddress.clear();
     live = new Slot[0];
     Outgoing o;
@@ -613,18 +608,18 @@ public final class RealtimeServerEndpoint implements AutoCloseable {
 
   /** The address of a connection, or null. */
   public InetSocketAddress address(int connectionId) {
-    Slot s = slotById.get(connectionId);
+    Slot s = byId.get(connectionId);
     return s == null ? null : s.address;
   }
 
   /** A connection's statistics, or null if it is gone. */
   public ConnectionStats stats(int connectionId, long nowNanos) {
-    Slot s = slotById.get(connectionId);
+    Slot s = byId.get(connectionId);
     return s == null ? null : s.connection.stats(nowNanos);
   }
 
   int token(int connectionId) {
-    Slot s = slotById.get(connectionId);
+    Slot s = byId.get(connectionId);
     return s == null ? 0 : s.token;
   }
 
